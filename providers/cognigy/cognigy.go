@@ -1,0 +1,163 @@
+// Package cognigy creates users through the Cognigy.AI management API
+// (POST {base}/management/v2.0/users, HTTP Basic) and fakes that API in a
+// sandbox.
+//
+// Unconfirmed vendor behaviour (vendors.md marks it [?]) is decided in one
+// place each: the success status (200 and 201 both accepted, see
+// isSuccess), a duplicate (409, or a 400 whose text says it exists, see
+// isDuplicate), and `id` being the login e-mail (not enforced).
+package cognigy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+
+	"github.com/onboardhq/onboard/providers"
+	"github.com/onboardhq/onboard/providers/cognigy/api"
+)
+
+// Name is the provider's name in job files.
+const Name = "cognigy"
+
+// Roles is the documented role enum.
+var Roles = []string{
+	"admin", "apiKeys", "base_role", "basicSupportUser", "fullSupportUser",
+	"liveAgentAdmin", "liveAgentAgent", "liveAgentSupervisor", "odata",
+	"projectAssigner", "projectManager", "userManager", "userDetailsViewer",
+	"voiceGatewayUser", "opsCenterUser",
+}
+
+// objectID is the documented form of Cognigy ids (MongoDB ObjectIds).
+var objectID = regexp.MustCompile(`^[a-z0-9]{24}$`)
+
+// Provider is the Cognigy.AI provider.
+type Provider struct{}
+
+// New returns the provider.
+func New() Provider { return Provider{} }
+
+var description = &providers.Description{
+	Name:            Name,
+	Title:           "Cognigy.AI",
+	API:             "POST {endpoint}" + api.UsersPath,
+	DefaultEndpoint: "https://api-trial.cognigy.ai/new",
+	KeyField:        "id",
+	Fields: []providers.Field{
+		{Name: "id", Type: providers.String, Required: true, Help: "login of the user, normally the work e-mail"},
+		{Name: "name", Type: providers.String, Required: true, Help: "display name"},
+		{Name: "password", Type: providers.String, Required: true, Secret: true, Help: "initial password; must meet the organisation's password policy (use generate: password)"},
+		{Name: "organisation", Type: providers.String, Required: true, Pattern: objectID, PatternHelp: "24 lower-case letters or digits (the organisation's id)", Help: "id of the organisation the user joins"},
+		{Name: "roles", Type: providers.StringList, Enum: Roles, Help: "organisation-wide roles"},
+		{Name: "acceptedTOS", Type: providers.Bool, Help: "terms of service already accepted"},
+		{Name: "disabled", Type: providers.Bool, Help: "create the user disabled"},
+		{Name: "cxoneEmail", Type: providers.String, Help: "NiCE CXone e-mail; only for NiCE CXone users"},
+		{Name: "cxoneId", Type: providers.String, Help: "NiCE CXone user id; only for NiCE CXone users"},
+	},
+	Auth: []providers.AuthScheme{{
+		Name: "basic",
+		Help: "HTTP Basic with a Cognigy user allowed to manage users (API keys do not work on /management/ routes)",
+		Settings: []providers.Setting{
+			{Name: "username", Required: true, Help: "login e-mail of an admin or userManager"},
+			{Name: "password", Required: true, Secret: true, Help: "that user's password"},
+		},
+	}},
+	Notes: []string{
+		"Base URLs: trial https://api-trial.cognigy.ai/new, EU https://api-app.cognigy.ai/new, US https://api-app-us.cognigy.ai/new.",
+		"A user that already exists (409) is reported as exists; its _id is then left empty.",
+		"Password rules are the organisation's passwordPolicy; generated passwords have upper, lower, digits and symbols.",
+	},
+	InitJob: initJob,
+	InitCSV: initCSV,
+}
+
+// Describe returns the provider's description.
+func (Provider) Describe() *providers.Description { return description }
+
+// Validate checks what the field specs cannot express.
+func (Provider) Validate(rec providers.Record, _ providers.Options) []providers.FieldError {
+	var errs []providers.FieldError
+	if e := rec.String("cxoneEmail"); e != "" {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			errs = append(errs, providers.FieldError{Field: "cxoneEmail", Msg: fmt.Sprintf("%q is not an e-mail address", e)})
+		}
+	}
+	if rec.String("id") != strings.TrimSpace(rec.String("id")) {
+		errs = append(errs, providers.FieldError{Field: "id", Msg: "has surrounding spaces"})
+	}
+	return errs
+}
+
+// Preview renders the request Create would send.
+func (Provider) Preview(rec providers.Record, _ providers.Options) (string, error) {
+	var b bytes.Buffer
+	b.WriteString("POST " + api.UsersPath + "\n")
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(toWire(rec)); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// NewClient returns a client for cfg.
+func (Provider) NewClient(cfg providers.Config) (providers.Client, error) {
+	return newClient(cfg)
+}
+
+// NewSandbox returns a fake Cognigy management API.
+func (Provider) NewSandbox(opts providers.SandboxOptions) providers.Sandbox {
+	return NewSandbox(opts)
+}
+
+func toWire(rec providers.Record) api.CreateUser {
+	u := api.CreateUser{
+		ID:           rec.String("id"),
+		Name:         rec.String("name"),
+		Password:     rec.String("password"),
+		Organisation: rec.String("organisation"),
+		CXoneEmail:   rec.String("cxoneEmail"),
+		CXoneID:      rec.String("cxoneId"),
+		Roles:        rec.Strings("roles"),
+	}
+	if b, ok := rec.Bool("acceptedTOS"); ok {
+		u.AcceptedTOS = &b
+	}
+	if b, ok := rec.Bool("disabled"); ok {
+		u.Disabled = &b
+	}
+	return u
+}
+
+const initJob = `# onboard job for Cognigy.AI: creates one Cognigy user per CSV row.
+# Fill in the endpoint and the organisation, export the credentials, then:
+#   onboard check --job job.yaml          (offline: every problem, first payloads)
+#   onboard run --job job.yaml --sandbox  (rehearse against the built-in fake)
+#   onboard run --job job.yaml            (for real)
+provider: cognigy
+# Base URL of your Cognigy installation: trial https://api-trial.cognigy.ai/new,
+# EU https://api-app.cognigy.ai/new, US https://api-app-us.cognigy.ai/new.
+endpoint: https://api-trial.cognigy.ai/new
+auth:                       # HTTP Basic; ${NAME} reads the environment
+  username: ${COGNIGY_USERNAME}
+  password: ${COGNIGY_PASSWORD}
+input: users.csv            # relative to this file; --input overrides
+key: Work Email             # the column that identifies a person
+rate: 5                     # requests per second, all workers together
+concurrency: 4              # requests in flight at once
+fields:                     # Cognigy field: where its value comes from
+  id: { column: Work Email, lower: true }
+  name: { template: "{First Name} {Last Name}" }
+  password: { generate: password }          # written only to credentials.csv
+  organisation: { value: 5f1e2d3c4b5a697887766554 }   # your organisation's id
+  roles: { column: Department, split: ";", map: { Sales: base_role, Support: liveAgentAgent }, default: [base_role] }
+  acceptedTOS: { value: true }
+`
+
+const initCSV = `First Name,Last Name,Work Email,Department
+Ada,Lovelace,ada.lovelace@example.com,Sales
+Alan,Turing,alan.turing@example.com,Support
+`

@@ -1,0 +1,120 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync/atomic"
+	"time"
+)
+
+// MaxBody bounds how much of a vendor response is read; a user record or an
+// error message is far smaller.
+const MaxBody = 1 << 20
+
+// DefaultHTTPClient returns the client used when a Config has none: a
+// per-request timeout so a hung vendor cannot hang a worker, and a pool
+// large enough for the worker count.
+func DefaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	t.MaxIdleConns = 64
+	return &http.Client{Transport: t, Timeout: 60 * time.Second}
+}
+
+// Do sends req and reads the whole (bounded) body. A transport failure comes
+// back as an *Error of kind KindRetry when the request was never written
+// (safe to re-send) and KindUnknown when it was (the vendor may have acted).
+// The error text never contains the request URL, which may hold a secret
+// (CXone Expert takes the password as a query parameter).
+func Do(ctx context.Context, hc *http.Client, vendor, op string, req *http.Request) (*http.Response, []byte, error) {
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	}
+	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, nil, transportError(vendor, op, err, wrote.Load())
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
+	if err != nil {
+		// The status line arrived, so the vendor read the request; the
+		// outcome is still unknown without the body.
+		return nil, nil, transportError(vendor, op, err, true)
+	}
+	return resp, body, nil
+}
+
+func transportError(vendor, op string, err error, written bool) *Error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // drop the URL: it may carry a secret query parameter
+	}
+	kind := KindUnknown
+	if !written {
+		kind = KindRetry
+	}
+	msg := "connection failed: " + err.Error()
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		msg = "cancelled"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		msg = "timed out waiting for the vendor"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		msg = "connection closed by the vendor without an answer"
+	}
+	if written {
+		msg += " (the request was sent; outcome unknown)"
+	}
+	return &Error{Vendor: vendor, Op: op, Kind: kind, Message: msg, Err: errors.New(err.Error())}
+}
+
+// StatusError builds the *Error for a non-success answer with the default
+// kind for its status. msg and trace are the vendor's words, parsed by the
+// provider from its own error format.
+func StatusError(vendor, op string, resp *http.Response, msg, trace string) *Error {
+	e := &Error{
+		Vendor:     vendor,
+		Op:         op,
+		Kind:       StatusKind(resp.StatusCode),
+		HTTPStatus: resp.StatusCode,
+		Message:    msg,
+		TraceID:    trace,
+	}
+	if e.Kind == KindRetry || e.Kind == KindUnknown {
+		e.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return e
+}
+
+// Snippet returns body as a one-line message of bounded length, for vendors
+// whose error format is free text.
+func Snippet(body []byte) string {
+	const max = 300
+	s := []rune(string(body))
+	out := make([]rune, 0, min(len(s), max))
+	space := false
+	for _, r := range s {
+		if r == '\n' || r == '\r' || r == '\t' || r == ' ' {
+			if !space && len(out) > 0 {
+				out = append(out, ' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		out = append(out, r)
+		if len(out) >= max {
+			out = append(out, '…')
+			break
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,28 @@
+package providers
+
+import "time"
+
+// SandboxOptions configures a sandbox: the faults it injects, so that tests
+// and `onboard sandbox` can rehearse a bad day at the vendor.
+type SandboxOptions struct {
+	// Throttle is the fraction (0..1) of creates answered 429 with a
+	// Retry-After of RetryAfter.
+	Throttle float64
+	// RetryAfter is the delay the sandbox asks for on 429 and 503
+	// (default 1s; 0 after setting NoRetryAfter).
+	RetryAfter time.Duration
+	// Unavailable is the fraction of creates answered 503.
+	Unavailable float64
+	// Drop is the fraction of creates acted on (the user is created) after
+	// which the connection is closed without an answer.
+	Drop float64
+	// Latency is added to every request before it is answered.
+	Latency time.Duration
+	// RefuseAuth makes every request fail authentication.
+	RefuseAuth bool
+	// AllowDuplicates makes creates of an existing user succeed and create a
+	// second one, like a vendor that cannot tell.
+	AllowDuplicates bool
+	// Seed makes the fault choices repeatable; 0 picks one from the clock.
+	Seed uint64
+}
