@@ -1,0 +1,16 @@
+// Package all builds the registry of every provider onboard ships. It is an
+// explicit function rather than init() side effects (restic's model), so a
+// test can build a registry that holds only what it needs.
+package all
+
+import (
+	"github.com/onboardhq/onboard/providers"
+	"github.com/onboardhq/onboard/providers/cognigy"
+)
+
+// Registry returns a new registry holding every provider.
+func Registry() *providers.Registry {
+	return providers.NewRegistry(
+		cognigy.New(),
+	)
+}
