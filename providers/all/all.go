@@ -5,12 +5,14 @@ package all
 
 import (
 	"github.com/onboardhq/onboard/providers"
+	"github.com/onboardhq/onboard/providers/brightpattern"
 	"github.com/onboardhq/onboard/providers/cognigy"
 )
 
 // Registry returns a new registry holding every provider.
 func Registry() *providers.Registry {
 	return providers.NewRegistry(
+		brightpattern.New(),
 		cognigy.New(),
 	)
 }

@@ -1,0 +1,678 @@
+// Package batch runs an import: rows stream from the source through the
+// mapping and offline validation into a bounded pool of workers that share
+// one pacer; each worker creates one user at a time; one writer goroutine
+// owns the reports. Data flows one way:
+//
+//	source ─► map ─► validate ─► pool (errgroup.SetLimit + pacer) ─► provider
+//	                    │                                                │
+//	                    └──────────────► outcomes ◄──────────────────────┘
+//	                                        │
+//	                               writer: reports, summary
+//
+// A row-level problem is a value (an outcome with a stage and a message),
+// never an error that stops the group; only a fatal condition (reports that
+// cannot be written, credentials refused again and again) stops the run.
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/onboardhq/onboard/batch/pacer"
+	"github.com/onboardhq/onboard/batch/report"
+	"github.com/onboardhq/onboard/batch/source"
+	"github.com/onboardhq/onboard/mapping"
+	"github.com/onboardhq/onboard/providers"
+)
+
+// Config is everything a run needs, already opened and checked.
+type Config struct {
+	Provider providers.Provider
+	Client   providers.Client
+	Options  providers.Options
+	Plan     *mapping.Plan
+	Source   *source.Reader
+	Reports  *report.Writer
+	// Ledger remembers outcomes across runs; nil runs without one.
+	Ledger Ledger
+	// Recheck asks the vendor about keys the ledger says are done.
+	Recheck bool
+
+	Rate        float64
+	Concurrency int
+	// Attempts is the most tries of one row (first try included).
+	Attempts int
+	// MaxWait caps one wait between tries, Retry-After included.
+	MaxWait time.Duration
+	// Grace is how long in-flight requests may take after an interrupt.
+	Grace time.Duration
+	// AuthStop is how many refusals of the credentials in a row stop the
+	// run (default 3).
+	AuthStop int
+
+	Log      *slog.Logger
+	Progress Progress
+}
+
+// Progress is told about every finished row.
+type Progress interface {
+	Row(c report.Counts, bytesRead, size int64)
+	Done(c report.Counts)
+}
+
+// Result is what a run did.
+type Result struct {
+	Counts    report.Counts
+	Requests  int64
+	Retries   int64
+	Throttled int64
+	Lookups   int64
+	// Stopped says why the run ended early: "interrupted", "credentials
+	// refused", "prepare failed: ...", or "" when it ran to the end.
+	Stopped string
+}
+
+// ErrReports means a report could not be written: the run stops, since a
+// row that cannot be accounted for must not be sent.
+var ErrReports = errors.New("reports could not be written")
+
+type outcome struct {
+	row      int
+	src      string
+	cells    []string
+	key      string
+	stage    report.Stage // "" on success
+	status   providers.Status
+	vendorID string
+	err      string
+	http     int
+	attempts int
+	secrets  map[string]string
+	login    string
+	// credWritten: the generated secrets went to credentials.csv before
+	// the request that sets them.
+	credWritten bool
+	// dup: a later row with a key seen before in this file; it must not
+	// touch the ledger entry of the first.
+	dup bool
+	// unknownBefore: an earlier try of this row may have reached the
+	// vendor; a user found afterwards may hold our password.
+	unknownBefore bool
+}
+
+// intent asks the writer to make a row's pending state durable (ledger
+// entry, generated password) before its create is sent.
+type intent struct {
+	o   outcome
+	ack chan error
+}
+
+type engine struct {
+	cfg     Config
+	desc    *providers.Description
+	pace    *pacer.Pacer
+	out     chan outcome
+	intents chan intent
+	auths   atomic.Int32
+
+	requests, retries, throttled, lookups atomic.Int64
+
+	stopOnce sync.Once
+	stopped  atomic.Pointer[string]
+	halt     context.CancelFunc // stops new sends
+}
+
+// Run performs the import. It returns when every row read is in a report.
+// The error is non-nil only when the run could not account for its rows
+// (reports unwritable) or the input could not be read on.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	if cfg.Concurrency < 1 {
+		cfg.Concurrency = 1
+	}
+	if cfg.Attempts < 1 {
+		cfg.Attempts = 1
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 120 * time.Second
+	}
+	if cfg.AuthStop <= 0 {
+		cfg.AuthStop = 3
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 30 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.New(cfg.Rate), out: make(chan outcome, 4*cfg.Concurrency), intents: make(chan intent, cfg.Concurrency)}
+	defer e.pace.Close()
+
+	// sendCtx ends new sends: on interrupt, or when the run must stop.
+	sendCtx, halt := context.WithCancel(ctx)
+	defer halt()
+	e.halt = halt
+	// reqCtx bounds requests already on the wire: they may finish after an
+	// interrupt, for at most Grace.
+	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReq()
+	go func() {
+		select {
+		case <-sendCtx.Done():
+		case <-reqCtx.Done():
+			return
+		}
+		t := time.NewTimer(cfg.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelReq()
+		case <-reqCtx.Done():
+		}
+	}()
+
+	var res Result
+	var writeErr error
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		writeErr = e.write(&res.Counts)
+		if writeErr != nil {
+			e.stop("reports could not be written")
+		}
+	}()
+
+	if err := cfg.Client.Prepare(sendCtx); err != nil {
+		if ctx.Err() != nil {
+			e.stop("interrupted")
+		} else if providers.KindOf(err) == providers.KindAuth {
+			e.stop("credentials refused: " + err.Error())
+		} else {
+			e.stop("could not prepare: " + err.Error())
+		}
+		cfg.Log.Error("cannot start sending", "provider", e.desc.Name, "err", err)
+	}
+
+	readErr := e.dispatch(ctx, sendCtx, reqCtx)
+	close(e.out)
+	<-writerDone
+
+	res.Requests = e.requests.Load()
+	res.Retries = e.retries.Load()
+	res.Throttled = e.throttled.Load()
+	res.Lookups = e.lookups.Load()
+	if s := e.stopped.Load(); s != nil {
+		res.Stopped = *s
+	} else if ctx.Err() != nil {
+		res.Stopped = "interrupted"
+	}
+	if cfg.Progress != nil {
+		cfg.Progress.Done(res.Counts)
+	}
+	if writeErr != nil {
+		return res, fmt.Errorf("%w: %v", ErrReports, writeErr)
+	}
+	return res, readErr
+}
+
+// stop ends new sends for reason; the first reason wins.
+func (e *engine) stop(reason string) {
+	e.stopOnce.Do(func() {
+		e.stopped.Store(&reason)
+		e.halt()
+	})
+}
+
+// dispatch reads every row and sends each to exactly one place: the
+// writer directly (a row that fails before the network, or is not
+// attempted), or a worker. It keeps reading after a stop so that every row
+// is accounted for as not_attempted.
+func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
+	g := &errgroup.Group{}
+	g.SetLimit(e.cfg.Concurrency)
+	defer g.Wait()
+	src := e.cfg.Source
+	keyIdx := e.cfg.Plan.KeyColumn()
+	seen := newKeySet()
+	for {
+		row, err := src.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			// The file cannot be read on: what was read is accounted for;
+			// the rest is named in the error.
+			e.cfg.Log.Error("input cannot be read on", "err", err)
+			if sendCtx.Err() == nil {
+				e.stop("input unreadable")
+			}
+			return err
+		}
+		o := outcome{row: row.Num, cells: row.Cells, src: row.SourceRow}
+		if keyIdx >= 0 {
+			o.key = strings.TrimSpace(cellAt(row.Cells, keyIdx))
+		}
+		if row.Err != nil {
+			e.fail(o, report.StageInput, fmt.Sprintf("row %d: %v", row.Num, row.Err), 0, 0)
+			continue
+		}
+		rec, probs, secrets := e.cfg.Plan.Apply(row.Cells)
+		if len(probs) > 0 {
+			e.fail(o, report.StageMapping, fmt.Sprintf("row %d: %s", row.Num, joinProblems(probs)), 0, 0)
+			continue
+		}
+		if msgs := e.validate(rec); len(msgs) > 0 {
+			e.fail(o, report.StageValidation, fmt.Sprintf("row %d: %s", row.Num, strings.Join(msgs, "; ")), 0, 0)
+			continue
+		}
+		keyCol := src.Header()[keyIdx]
+		if o.key == "" {
+			e.fail(o, report.StageValidation, fmt.Sprintf("row %d: column %q (the key) is empty; every person needs one", row.Num, keyCol), 0, 0)
+			continue
+		}
+		if first, dup := seen.add(o.key, row.Num); dup {
+			o.dup = true
+			e.fail(o, report.StageValidation, fmt.Sprintf("row %d: same %s as row %d (%q); only the first is sent", row.Num, keyCol, first, o.key), 0, 0)
+			continue
+		}
+		o.secrets = secrets
+		o.login = rec.String(e.desc.KeyField)
+		var prior *Entry
+		if e.cfg.Ledger != nil {
+			ent, ok, err := e.cfg.Ledger.Get(o.key)
+			if err != nil {
+				e.stop("ledger unreadable")
+				e.cfg.Log.Error("ledger unreadable", "err", err)
+			} else if ok {
+				prior = &ent
+			}
+		}
+		if prior != nil && prior.Done() && !e.cfg.Recheck {
+			o.status = providers.StatusSkipped
+			o.vendorID = prior.VendorID
+			e.out <- o
+			continue
+		}
+		if sendCtx.Err() != nil {
+			e.fail(o, report.StageNotAttempted, e.notAttemptedMsg(row.Num), 0, 0)
+			continue
+		}
+		lookupFirst := prior != nil || e.cfg.Recheck
+		g.Go(func() error {
+			e.out <- e.send(sendCtx, reqCtx, o, rec, lookupFirst)
+			return nil
+		})
+	}
+}
+
+func (e *engine) notAttemptedMsg(row int) string {
+	reason := "the run stopped"
+	if s := e.stopped.Load(); s != nil {
+		reason = "the run stopped: " + *s
+	}
+	return fmt.Sprintf("row %d: not sent, %s; run the job again to send it", row, reason)
+}
+
+func (e *engine) fail(o outcome, stage report.Stage, msg string, status, attempts int) {
+	o.stage, o.err, o.http, o.attempts = stage, msg, status, attempts
+	o.secrets = nil
+	e.out <- o
+}
+
+func (e *engine) validate(rec providers.Record) []string {
+	errs := providers.CheckFields(e.desc, rec)
+	errs = append(errs, e.cfg.Provider.Validate(rec, e.cfg.Options)...)
+	msgs := make([]string, 0, len(errs))
+	for _, fe := range errs {
+		cols := e.cfg.Plan.Columns(fe.Field)
+		p := mapping.Problem{Field: fe.Field, Columns: cols, Msg: fe.Msg}
+		msgs = append(msgs, p.Error())
+	}
+	return msgs
+}
+
+func joinProblems(probs []mapping.Problem) string {
+	msgs := make([]string, len(probs))
+	for i, p := range probs {
+		msgs[i] = p.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// send creates one user, retrying what is worth retrying. lookupFirst asks
+// the vendor before creating (a key left pending by a crash, or --recheck).
+func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.Record, lookupFirst bool) outcome {
+	vendor := e.desc.Name
+	var lastErr *providers.Error
+	for o.attempts < e.cfg.Attempts {
+		if err := e.pace.Wait(sendCtx); err != nil {
+			return e.interrupted(o, lastErr)
+		}
+		if lookupFirst {
+			e.lookups.Add(1)
+			e.requests.Add(1)
+			res, found, err := e.cfg.Client.Lookup(reqCtx, rec)
+			if err == nil {
+				if found {
+					e.auths.Store(0)
+					o.status, o.vendorID, o.http = providers.StatusExists, res.VendorID, res.HTTPStatus
+					if !o.unknownBefore {
+						o.secrets = nil // our password was never set
+					}
+					return o
+				}
+				lookupFirst = false
+				if err := e.pace.Wait(sendCtx); err != nil {
+					return e.interrupted(o, lastErr)
+				}
+			} else {
+				pe := asProviderError(vendor, "lookup", err)
+				if stop := e.afterError(pe); stop || pe.Kind == providers.KindRejected {
+					return e.vendorFailure(o, pe)
+				}
+				lastErr = pe
+				if !e.wait(sendCtx, pe, o.attempts+1) {
+					return e.interrupted(o, lastErr)
+				}
+				continue
+			}
+		}
+		if !o.credWritten && (e.cfg.Ledger != nil || len(o.secrets) > 0) {
+			if err := e.intend(sendCtx, &o); err != nil {
+				if sendCtx.Err() != nil {
+					return e.interrupted(o, lastErr)
+				}
+				e.stop("reports could not be written")
+				o.stage, o.err = report.StageNotAttempted, fmt.Sprintf("row %d: not sent: %v", o.row, err)
+				o.secrets = nil
+				return o
+			}
+		}
+		o.attempts++
+		e.requests.Add(1)
+		res, err := e.cfg.Client.Create(reqCtx, rec)
+		if err == nil {
+			e.auths.Store(0)
+			o.status, o.vendorID, o.http = res.Status, res.VendorID, res.HTTPStatus
+			if res.Status != providers.StatusCreated && !o.unknownBefore {
+				o.secrets = nil
+			}
+			return o
+		}
+		pe := asProviderError(vendor, "create", err)
+		lastErr = pe
+		if stop := e.afterError(pe); stop {
+			return e.vendorFailure(o, pe)
+		}
+		switch pe.Kind {
+		case providers.KindRejected, providers.KindAuth:
+			return e.vendorFailure(o, pe)
+		case providers.KindUnknown:
+			// The vendor may have acted: never re-send blindly.
+			o.unknownBefore = true
+			lookupFirst = true
+		}
+		if o.attempts >= e.cfg.Attempts {
+			break
+		}
+		if !e.wait(sendCtx, pe, o.attempts) {
+			return e.interrupted(o, lastErr)
+		}
+	}
+	return e.vendorFailure(o, lastErr)
+}
+
+// intend waits until the writer has made the row's pending state durable.
+func (e *engine) intend(ctx context.Context, o *outcome) error {
+	ack := make(chan error, 1)
+	select {
+	case e.intents <- intent{o: *o, ack: ack}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once the writer has the intent it always answers; wait for it even if
+	// ctx ends, so that a password on disk and its request stay in step.
+	err := <-ack
+	if err == nil {
+		o.credWritten = len(o.secrets) > 0
+	}
+	return err
+}
+
+// afterError counts refusals of the credentials and stops the run after
+// AuthStop of them in a row. It reports whether the run is stopping.
+func (e *engine) afterError(pe *providers.Error) bool {
+	if pe.Kind != providers.KindAuth {
+		return false
+	}
+	if int(e.auths.Add(1)) >= e.cfg.AuthStop {
+		e.stop("credentials refused by " + e.desc.Name + " " + fmt.Sprint(e.cfg.AuthStop) + " times in a row")
+		return true
+	}
+	return false
+}
+
+// wait sleeps before another try: the vendor's Retry-After (capped), or an
+// exponential backoff with full jitter. It returns false when the run stops
+// meanwhile.
+func (e *engine) wait(ctx context.Context, pe *providers.Error, attempt int) bool {
+	e.retries.Add(1)
+	if pe.HTTPStatus == 429 {
+		e.throttled.Add(1)
+	}
+	d := pe.RetryAfter
+	if d <= 0 {
+		base := 500 * time.Millisecond << min(attempt-1, 8)
+		d = base/2 + rand.N(base/2+1)
+	}
+	d = min(d, e.cfg.MaxWait)
+	e.cfg.Log.Debug("retrying", "vendor", e.desc.Name, "after", d, "attempt", attempt, "err", pe.Error())
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (e *engine) interrupted(o outcome, last *providers.Error) outcome {
+	if o.attempts == 0 && !o.unknownBefore {
+		o.stage, o.err = report.StageNotAttempted, e.notAttemptedMsg(o.row)
+		o.secrets = nil
+		return o
+	}
+	o.stage = report.StageVendor
+	o.err = fmt.Sprintf("row %d: stopped after %d attempt(s)", o.row, o.attempts)
+	if last != nil {
+		o.err += "; last answer: " + last.Error()
+		o.http = last.HTTPStatus
+	}
+	if o.unknownBefore {
+		o.err += "; the vendor may have created the user: run the job again, it looks the user up before creating"
+	}
+	return o
+}
+
+func (e *engine) vendorFailure(o outcome, pe *providers.Error) outcome {
+	o.stage = report.StageVendor
+	if pe == nil {
+		o.err = fmt.Sprintf("row %d: %s: gave up", o.row, e.desc.Name)
+		return o
+	}
+	o.err = fmt.Sprintf("row %d: %s", o.row, pe.Error())
+	if o.attempts > 1 {
+		o.err += fmt.Sprintf(" (after %d attempts)", o.attempts)
+	}
+	if pe.Kind == providers.KindUnknown {
+		o.err += "; the vendor may have created the user: run the job again, it looks the user up before creating"
+	}
+	o.http = pe.HTTPStatus
+	if !o.unknownBefore {
+		o.secrets = nil
+	}
+	return o
+}
+
+func asProviderError(vendor, op string, err error) *providers.Error {
+	if pe, ok := providers.AsError(err); ok {
+		return pe
+	}
+	return &providers.Error{Vendor: vendor, Op: op, Kind: providers.KindUnknown, Message: err.Error(), Err: err}
+}
+
+// write is the writer goroutine: the only code that touches the reports
+// and the ledger.
+func (e *engine) write(c *report.Counts) error {
+	var failed error
+	for {
+		select {
+		case o, ok := <-e.out:
+			if !ok {
+				if failed == nil {
+					failed = e.flush()
+				}
+				return failed
+			}
+			if failed != nil {
+				continue // drain so that senders never block
+			}
+			failed = e.record(c, o)
+			if failed == nil && len(e.out) == 0 && len(e.intents) == 0 {
+				failed = e.flush()
+			}
+		case in := <-e.intents:
+			// Group commit: take every intent waiting, make them durable
+			// together, then let all their requests go.
+			batch := []intent{in}
+			for len(batch) < cap(e.intents) {
+				select {
+				case more := <-e.intents:
+					batch = append(batch, more)
+					continue
+				default:
+				}
+				break
+			}
+			err := failed
+			if err == nil {
+				err = e.pending(batch)
+			}
+			for _, b := range batch {
+				b.ack <- err
+			}
+			if err != nil && failed == nil {
+				failed = err
+			}
+		}
+	}
+}
+
+func (e *engine) pending(batch []intent) error {
+	w := e.cfg.Reports
+	creds := false
+	for _, b := range batch {
+		o := b.o
+		if e.cfg.Ledger != nil {
+			if err := e.cfg.Ledger.Pending(o.key, o.row); err != nil {
+				return err
+			}
+		}
+		if len(o.secrets) > 0 {
+			creds = true
+			if err := w.WriteCredential(report.Credential{Row: o.row, Key: o.key, Login: o.login, Secrets: o.secrets}); err != nil {
+				return err
+			}
+		}
+	}
+	if creds {
+		if err := w.SyncCredentials(); err != nil {
+			return err
+		}
+	}
+	if e.cfg.Ledger != nil {
+		return e.cfg.Ledger.Flush()
+	}
+	return nil
+}
+
+func (e *engine) flush() error {
+	if err := e.cfg.Reports.Flush(); err != nil {
+		return err
+	}
+	if e.cfg.Ledger != nil {
+		return e.cfg.Ledger.Flush()
+	}
+	return nil
+}
+
+// record writes one finished row.
+func (e *engine) record(c *report.Counts, o outcome) error {
+	w := e.cfg.Reports
+	c.Rows++
+	var err error
+	if o.credWritten && len(o.secrets) == 0 {
+		// The password was written before sending but never set.
+		w.DropCredential(o.row)
+	}
+	switch {
+	case o.stage == "":
+		switch o.status {
+		case providers.StatusCreated:
+			c.Created++
+		case providers.StatusExists:
+			c.Exists++
+		case providers.StatusSkipped:
+			c.Skipped++
+		}
+		err = w.WriteSuccess(report.Success{Row: o.row, SourceRow: o.src, Cells: o.cells, Status: string(o.status), VendorID: o.vendorID, Attempts: o.attempts})
+	default:
+		if o.stage == report.StageNotAttempted {
+			c.NotAttempted++
+		} else {
+			c.Failed++
+			e.cfg.Log.Warn("row failed", "row", o.row, "stage", string(o.stage), "err", o.err)
+		}
+		err = w.WriteFailure(report.Failure{Row: o.row, SourceRow: o.src, Cells: o.cells, Stage: o.stage, Error: o.err, HTTPStatus: o.http, Attempts: o.attempts})
+	}
+	if err == nil && e.cfg.Ledger != nil && o.key != "" && o.status != providers.StatusSkipped && o.stage != report.StageNotAttempted && !o.dup {
+		err = e.cfg.Ledger.Record(o.key, o.row, o.stage, o.status, o.vendorID, o.http, o.err)
+	}
+	if err == nil && e.cfg.Progress != nil {
+		done, size := e.cfg.Source.Progress()
+		e.cfg.Progress.Row(*c, done, size)
+	}
+	return err
+}
+
+func cellAt(cells []string, i int) string {
+	if i >= 0 && i < len(cells) {
+		return cells[i]
+	}
+	return ""
+}
+
+// keySet remembers the keys seen in this file, to fail later duplicates.
+type keySet struct{ rows map[string]int }
+
+func newKeySet() *keySet { return &keySet{rows: map[string]int{}} }
+
+// add records key at row, or returns the row that had it first.
+func (s *keySet) add(key string, row int) (int, bool) {
+	k := strings.ToLower(key)
+	if first, ok := s.rows[k]; ok {
+		return first, true
+	}
+	s.rows[k] = row
+	return 0, false
+}

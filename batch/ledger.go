@@ -1,0 +1,41 @@
+package batch
+
+import (
+	"github.com/onboardhq/onboard/batch/report"
+	"github.com/onboardhq/onboard/providers"
+)
+
+// Ledger remembers, across runs, what happened to each key. The writer
+// goroutine is its only user, so implementations need no locking of their
+// own; they should buffer Record calls and make them durable in Flush
+// (group commit).
+type Ledger interface {
+	// Get returns what the ledger knows of key.
+	Get(key string) (Entry, bool, error)
+	// Pending records that a create for key is about to be sent. It must be
+	// durable once Flush returns, before the request goes out: a crash then
+	// leaves the key pending, and the next run looks it up first.
+	Pending(key string, row int) error
+	// Record records a row's outcome.
+	Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string) error
+	// Flush makes everything recorded so far durable.
+	Flush() error
+}
+
+// Ledger statuses besides the providers' (created, exists).
+const (
+	LedgerPending = "pending"
+	LedgerFailed  = "failed"
+)
+
+// Entry is what a ledger knows of one key.
+type Entry struct {
+	Status   string
+	VendorID string
+	Row      int
+}
+
+// Done reports whether the key needs nothing more: the user is there.
+func (e Entry) Done() bool {
+	return e.Status == string(providers.StatusCreated) || e.Status == string(providers.StatusExists)
+}

@@ -1,0 +1,129 @@
+// Package progress shows how a run is going: a bar on a terminal, a log
+// line every few seconds otherwise (cron, CI, a pipe), or nothing.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/onboardhq/onboard/batch/report"
+)
+
+// Bar draws a progress bar by bytes read, so no pre-count of rows is
+// needed. It writes to the writer it is given (stderr), never stdout.
+type Bar struct {
+	mu  sync.Mutex
+	bar *progressbar.ProgressBar
+}
+
+// NewBar returns a bar over size bytes (0 when unknown: a spinner).
+func NewBar(w io.Writer, size int64) *Bar {
+	max := size
+	if max <= 0 {
+		max = -1
+	}
+	b := progressbar.NewOptions64(max,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("starting"),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionUseANSICodes(true),
+	)
+	return &Bar{bar: b}
+}
+
+// Row updates the bar.
+func (b *Bar) Row(c report.Counts, done, size int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bar.Describe(describe(c))
+	_ = b.bar.Set64(done)
+}
+
+// Done removes the bar.
+func (b *Bar) Done(report.Counts) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_ = b.bar.Finish()
+}
+
+// Writer returns a writer for log lines that clears the bar first, so the
+// two never tear each other.
+func (b *Bar) Writer(w io.Writer) io.Writer { return &clearing{b: b, w: w} }
+
+type clearing struct {
+	b *Bar
+	w io.Writer
+}
+
+func (c *clearing) Write(p []byte) (int, error) {
+	c.b.mu.Lock()
+	defer c.b.mu.Unlock()
+	_ = c.b.bar.Clear()
+	return c.w.Write(p)
+}
+
+func describe(c report.Counts) string {
+	s := fmt.Sprintf("%d rows: %d created", c.Rows, c.Created)
+	if c.Exists > 0 {
+		s += fmt.Sprintf(", %d exist", c.Exists)
+	}
+	if c.Skipped > 0 {
+		s += fmt.Sprintf(", %d skipped", c.Skipped)
+	}
+	if c.Failed > 0 {
+		s += fmt.Sprintf(", %d failed", c.Failed)
+	}
+	return s
+}
+
+// Ticker logs the counts, the rate and an estimate of the time left every
+// interval, for runs without a terminal.
+type Ticker struct {
+	log   *slog.Logger
+	every time.Duration
+	start time.Time
+	mu    sync.Mutex
+	last  time.Time
+	now   func() time.Time
+}
+
+// NewTicker logs at most once per every.
+func NewTicker(log *slog.Logger, every time.Duration) *Ticker {
+	t := &Ticker{log: log, every: every, now: time.Now}
+	t.start = t.now()
+	t.last = t.start
+	return t
+}
+
+// Row logs a progress line when the interval has passed.
+func (t *Ticker) Row(c report.Counts, done, size int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if now.Sub(t.last) < t.every {
+		return
+	}
+	t.last = now
+	elapsed := now.Sub(t.start).Seconds()
+	attrs := []any{"rows", c.Rows, "created", c.Created, "exists", c.Exists, "skipped", c.Skipped, "failed", c.Failed}
+	if elapsed > 0 {
+		attrs = append(attrs, "rows_per_sec", fmt.Sprintf("%.1f", float64(c.Rows)/elapsed))
+	}
+	if size > 0 && done > 0 && done < size {
+		left := time.Duration(elapsed * float64(size-done) / float64(done) * float64(time.Second))
+		attrs = append(attrs, "eta", left.Round(time.Second).String(), "percent", fmt.Sprintf("%.0f", 100*float64(done)/float64(size)))
+	}
+	t.log.Info("progress", attrs...)
+}
+
+// Done does nothing: the run logs its own summary.
+func (t *Ticker) Done(report.Counts) {}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/onboardhq/onboard/providers"
+)
+
+// Exit codes, for cron.
+const (
+	exitOK      = 0 // every row created or already there
+	exitFailed  = 1 // finished, at least one row failed
+	exitNotSent = 2 // nothing was sent: usage, job file, input, credentials
+	exitStopped = 3 // stopped early: interrupted, or credentials refused
+)
+
+// app holds what the commands share; tests build one with buffers.
+type app struct {
+	registry *providers.Registry
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	getenv   func(string) string
+	isTerm   func() bool
+	// ctx, when set, replaces the signal-bound context (tests).
+	ctx context.Context
+	// ready, when set, is told the sandbox URL once it serves (tests).
+	ready func(url string)
+
+	logFormat string
+	quiet     bool
+	verbose   bool
+	progress  string
+	log       *slog.Logger
+}
+
+// exitError carries an exit code up through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func fail(code int, format string, args ...any) error {
+	return &exitError{code: code, err: fmt.Errorf(format, args...)}
+}
+
+func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }
+
+func (a *app) main(args []string) int {
+	root := a.rootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			a.logger().Error(ee.err.Error())
+		}
+		return ee.code
+	}
+	// cobra's own usage errors (unknown flag, missing argument).
+	fmt.Fprintf(a.stderr, "onboard: %v\nRun 'onboard --help' for usage.\n", err)
+	return exitNotSent
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "onboard",
+		Short: "Create user accounts on contact-centre platforms from an HR spreadsheet",
+		Long: `onboard reads a CSV of people (an Excel export, an HR-system dump, a nightly
+feed), maps its columns to a vendor's user fields as a job file says, and
+creates each person on the vendor's platform at a rate the vendor accepts.
+Every row ends in success.csv or failures.csv; summary.json tells a script
+what happened.
+
+Start with 'onboard init PROVIDER', check the job offline with 'onboard
+check', rehearse with 'onboard run --sandbox', then run it for real.`,
+		Example: `  onboard init cognigy --dir myjob
+  onboard check --job myjob/job.yaml
+  onboard run --job myjob/job.yaml --sandbox
+  onboard run --job myjob/job.yaml`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetIn(a.stdin)
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
+	pf.BoolVarP(&a.quiet, "quiet", "q", false, "only warnings and errors on stderr, no progress")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "debug logging (retries, waits)")
+	pf.StringVar(&a.progress, "progress", "auto", "progress display: auto (a bar on a terminal, log lines otherwise), always, never")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if a.logFormat != "text" && a.logFormat != "json" {
+			return fail(exitNotSent, "--log-format must be text or json, not %q", a.logFormat)
+		}
+		switch a.progress {
+		case "auto", "always", "never":
+		default:
+			return fail(exitNotSent, "--progress must be auto, always or never, not %q", a.progress)
+		}
+		a.log = nil
+		return nil
+	}
+	root.AddCommand(a.runCmd(), a.checkCmd(), a.initCmd(), a.providersCmd(), a.sandboxCmd(), a.statusCmd(), a.versionCmd())
+	return root
+}
+
+// logger returns the logger for stderr, as the flags ask.
+func (a *app) logger() *slog.Logger {
+	if a.log == nil {
+		a.log = a.newLogger(a.stderr)
+	}
+	return a.log
+}
+
+func (a *app) newLogger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	if a.quiet {
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if a.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func (a *app) context() (context.Context, context.CancelFunc) {
+	if a.ctx != nil {
+		return context.WithCancel(a.ctx)
+	}
+	return signalContext()
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}
