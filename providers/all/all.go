@@ -7,6 +7,8 @@ import (
 	"github.com/onboardhq/onboard/providers"
 	"github.com/onboardhq/onboard/providers/brightpattern"
 	"github.com/onboardhq/onboard/providers/cognigy"
+	"github.com/onboardhq/onboard/providers/cxengage"
+	"github.com/onboardhq/onboard/providers/cxoneexpert"
 )
 
 // Registry returns a new registry holding every provider.
@@ -14,5 +16,7 @@ func Registry() *providers.Registry {
 	return providers.NewRegistry(
 		brightpattern.New(),
 		cognigy.New(),
+		cxengage.New(),
+		cxoneexpert.New(),
 	)
 }

@@ -154,6 +154,9 @@ func (s *Sandbox) CheckPassword(username, password string) bool {
 
 // Requests returns what the sandbox saw of every request's credentials, in
 // arrival order.
+// maxRequestLog bounds the request log that Requests returns.
+const maxRequestLog = 10000
+
 func (s *Sandbox) Requests() []RequestInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -176,6 +179,11 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	actor, info := s.authenticate(r)
 	s.mu.Lock()
+	if len(s.requests) >= maxRequestLog {
+		// Keep the newest: a long `onboard sandbox` session must not grow
+		// without bound.
+		s.requests = append(s.requests[:0], s.requests[len(s.requests)-maxRequestLog/2:]...)
+	}
 	s.requests = append(s.requests, info)
 	s.mu.Unlock()
 	if actor == nil {
