@@ -152,11 +152,11 @@ func (s *Sandbox) CheckPassword(username, password string) bool {
 	return subtle.ConstantTimeCompare(h[:], u.hash[:]) == 1
 }
 
-// Requests returns what the sandbox saw of every request's credentials, in
-// arrival order.
 // maxRequestLog bounds the request log that Requests returns.
 const maxRequestLog = 10000
 
+// Requests returns what the sandbox saw of every request's credentials, in
+// arrival order (the newest maxRequestLog/2 or more).
 func (s *Sandbox) Requests() []RequestInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
