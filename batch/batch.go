@@ -28,6 +28,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/onboardhq/onboard/batch/keyset"
 	"github.com/onboardhq/onboard/batch/pacer"
 	"github.com/onboardhq/onboard/batch/report"
 	"github.com/onboardhq/onboard/batch/source"
@@ -62,6 +63,9 @@ type Config struct {
 
 	Log      *slog.Logger
 	Progress Progress
+	// TempDir holds scratch files (the keys of a large input); "" for the
+	// system's temporary folder.
+	TempDir string
 }
 
 // Progress is told about every finished row.
@@ -242,7 +246,8 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 	defer g.Wait()
 	src := e.cfg.Source
 	keyIdx := e.cfg.Plan.KeyColumn()
-	seen := newKeySet()
+	seen := keyset.New(e.cfg.TempDir, 0)
+	defer seen.Close()
 	for {
 		row, err := src.Next()
 		if err == io.EOF {
@@ -279,7 +284,12 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 			e.fail(o, report.StageValidation, fmt.Sprintf("row %d: column %q (the key) is empty; every person needs one", row.Num, keyCol), 0, 0)
 			continue
 		}
-		if first, dup := seen.add(o.key, row.Num); dup {
+		first, dup, err := seen.Add(o.key, row.Num)
+		if err != nil {
+			e.cfg.Log.Error("cannot track duplicate keys", "err", err)
+			e.stop("temporary files unwritable")
+		}
+		if dup {
 			o.dup = true
 			e.fail(o, report.StageValidation, fmt.Sprintf("row %d: same %s as row %d (%q); only the first is sent", row.Num, keyCol, first, o.key), 0, 0)
 			continue
@@ -660,19 +670,4 @@ func cellAt(cells []string, i int) string {
 		return cells[i]
 	}
 	return ""
-}
-
-// keySet remembers the keys seen in this file, to fail later duplicates.
-type keySet struct{ rows map[string]int }
-
-func newKeySet() *keySet { return &keySet{rows: map[string]int{}} }
-
-// add records key at row, or returns the row that had it first.
-func (s *keySet) add(key string, row int) (int, bool) {
-	k := strings.ToLower(key)
-	if first, ok := s.rows[k]; ok {
-		return first, true
-	}
-	s.rows[k] = row
-	return 0, false
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/onboardhq/onboard/batch/keyset"
 	"github.com/onboardhq/onboard/providers"
 )
 
@@ -81,7 +82,8 @@ func (a *app) check(o *checkOptions) error {
 	}
 	keyIdx := p.plan.KeyColumn()
 	keyCol := p.src.Header()[keyIdx]
-	seen := map[string]int{}
+	seen := keyset.New("", 0)
+	defer seen.Close()
 	for {
 		row, err := p.src.Next()
 		if err == io.EOF {
@@ -111,16 +113,19 @@ func (a *app) check(o *checkOptions) error {
 				report("validation", row.Num, describeWhere(fe.Field, cols), describeWhere(fe.Field, cols)+": "+fe.Msg)
 			}
 		}
-		key := strings.ToLower(strings.TrimSpace(row.Cells[keyIdx]))
-		switch {
-		case key == "":
+		key := strings.TrimSpace(row.Cells[keyIdx])
+		if key == "" {
 			rowBad = true
 			report("validation", row.Num, fmt.Sprintf("column %q", keyCol), fmt.Sprintf("column %q (the key) is empty", keyCol))
-		case seen[key] != 0:
-			rowBad = true
-			report("validation", row.Num, fmt.Sprintf("column %q", keyCol), fmt.Sprintf("same %s as row %d (%q)", keyCol, seen[key], strings.TrimSpace(row.Cells[keyIdx])))
-		default:
-			seen[key] = row.Num
+		} else {
+			first, dup, err := seen.Add(key, row.Num)
+			if err != nil {
+				return fail(exitNotSent, "%v", err)
+			}
+			if dup {
+				rowBad = true
+				report("validation", row.Num, fmt.Sprintf("column %q", keyCol), fmt.Sprintf("same %s as row %d (%q)", keyCol, first, key))
+			}
 		}
 		if rowBad {
 			bad++

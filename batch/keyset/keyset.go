@@ -1,0 +1,155 @@
+// Package keyset remembers the keys seen in one input file, to fail a later
+// row with the same key ("same Work Email as row 12"), in bounded memory: a
+// map for small files, spilled to a temporary SQLite file beyond that, so
+// that a million-row file costs no more memory than a hundred-thousand-row
+// one.
+package keyset
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DefaultSpill is how many keys are kept in memory before spilling.
+const DefaultSpill = 20000
+
+// commitEvery bounds a spill transaction.
+const commitEvery = 5000
+
+// Set is a set of keys with the row that had each first. It is not safe
+// for concurrent use.
+type Set struct {
+	mem   map[string]int
+	spill int
+
+	dir  string
+	path string
+	db   *sql.DB
+	tx   *sql.Tx
+	ins  *sql.Stmt
+	sel  *sql.Stmt
+	inTx int
+}
+
+// New returns an empty set that spills to a file in dir ("" for the
+// system's temporary folder) after spill keys (0 for DefaultSpill).
+func New(dir string, spill int) *Set {
+	if spill <= 0 {
+		spill = DefaultSpill
+	}
+	return &Set{mem: map[string]int{}, spill: spill, dir: dir}
+}
+
+// Normalize is how keys compare: trimmed, case-insensitive.
+func Normalize(key string) string { return strings.ToLower(strings.TrimSpace(key)) }
+
+// Add records key at row. When key was seen before, it returns the first
+// row and true.
+func (s *Set) Add(key string, row int) (int, bool, error) {
+	k := Normalize(key)
+	if s.db == nil {
+		if first, ok := s.mem[k]; ok {
+			return first, true, nil
+		}
+		s.mem[k] = row
+		if len(s.mem) > s.spill {
+			if err := s.spillToDisk(); err != nil {
+				return 0, false, err
+			}
+		}
+		return 0, false, nil
+	}
+	return s.addDisk(k, row)
+}
+
+func (s *Set) spillToDisk() error {
+	f, err := os.CreateTemp(s.dir, "onboard-keys-*.db")
+	if err != nil {
+		return fmt.Errorf("keyset: %w", err)
+	}
+	s.path = f.Name()
+	f.Close()
+	// The file is scratch: no journal, no syncs.
+	db, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)&_pragma=cache_size(-2000)")
+	if err != nil {
+		return fmt.Errorf("keyset: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	s.db = db
+	if _, err := db.Exec(`CREATE TABLE seen (key TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID`); err != nil {
+		return fmt.Errorf("keyset: %w", err)
+	}
+	for k, row := range s.mem {
+		if _, _, err := s.addDisk(k, row); err != nil {
+			return err
+		}
+	}
+	s.mem = nil
+	return nil
+}
+
+func (s *Set) begin() error {
+	if s.tx != nil {
+		return nil
+	}
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("keyset: %w", err)
+	}
+	s.tx = tx
+	if s.ins, err = tx.Prepare(`INSERT INTO seen(key, row) VALUES(?, ?) ON CONFLICT(key) DO NOTHING`); err != nil {
+		return fmt.Errorf("keyset: %w", err)
+	}
+	if s.sel, err = tx.Prepare(`SELECT row FROM seen WHERE key = ?`); err != nil {
+		return fmt.Errorf("keyset: %w", err)
+	}
+	return nil
+}
+
+func (s *Set) addDisk(k string, row int) (int, bool, error) {
+	if err := s.begin(); err != nil {
+		return 0, false, err
+	}
+	res, err := s.ins.Exec(k, row)
+	if err != nil {
+		return 0, false, fmt.Errorf("keyset: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var first int
+		if err := s.sel.QueryRow(k).Scan(&first); err != nil {
+			return 0, false, fmt.Errorf("keyset: %w", err)
+		}
+		return first, true, nil
+	}
+	s.inTx++
+	if s.inTx >= commitEvery {
+		s.inTx = 0
+		err := s.tx.Commit()
+		s.tx = nil
+		if err != nil {
+			return 0, false, fmt.Errorf("keyset: %w", err)
+		}
+	}
+	return 0, false, nil
+}
+
+// Spilled reports whether the set lives on disk.
+func (s *Set) Spilled() bool { return s.db != nil }
+
+// Close removes the spill file.
+func (s *Set) Close() error {
+	if s.db == nil {
+		return nil
+	}
+	var errs []error
+	if s.tx != nil {
+		errs = append(errs, s.tx.Rollback())
+	}
+	errs = append(errs, s.db.Close(), os.Remove(s.path))
+	return errors.Join(errs...)
+}

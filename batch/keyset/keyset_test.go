@@ -1,0 +1,43 @@
+package keyset
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestSet(t *testing.T) {
+	for _, spill := range []int{3, 1000} {
+		t.Run(fmt.Sprintf("spill=%d", spill), func(t *testing.T) {
+			s := New(t.TempDir(), spill)
+			defer s.Close()
+			for i := 0; i < 50; i++ {
+				if first, dup, err := s.Add(fmt.Sprintf("User%d@Example.com", i), i+2); err != nil || dup {
+					t.Fatalf("add %d: first=%d dup=%v err=%v", i, first, dup, err)
+				}
+			}
+			if s.Spilled() != (spill < 50) {
+				t.Fatalf("spilled = %v with spill %d", s.Spilled(), spill)
+			}
+			for i := 0; i < 50; i++ {
+				first, dup, err := s.Add(fmt.Sprintf("  user%d@example.COM ", i), 100+i)
+				if err != nil || !dup || first != i+2 {
+					t.Fatalf("re-add %d: first=%d dup=%v err=%v, want first %d", i, first, dup, err, i+2)
+				}
+			}
+		})
+	}
+}
+
+func TestCommitBoundary(t *testing.T) {
+	s := New(t.TempDir(), 1)
+	defer s.Close()
+	n := commitEvery*2 + 7
+	for i := 0; i < n; i++ {
+		if _, dup, err := s.Add(fmt.Sprint(i), i); err != nil || dup {
+			t.Fatalf("add %d: %v %v", i, dup, err)
+		}
+	}
+	if first, dup, err := s.Add("0", 99); err != nil || !dup || first != 0 {
+		t.Fatalf("after commits: first=%d dup=%v err=%v", first, dup, err)
+	}
+}
