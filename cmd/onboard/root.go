@@ -68,7 +68,13 @@ func (a *app) main(args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			a.logger().Error(ee.err.Error())
+			if a.logFormat == "json" {
+				a.logger().Error(ee.err.Error(), "exit_code", ee.code)
+			} else {
+				// Plain text: a person reads this, and slog's quoting of a
+				// message full of quoted column names is hard to read.
+				fmt.Fprintf(a.stderr, "onboard: %s\n", ee.err.Error())
+			}
 		}
 		return ee.code
 	}

@@ -41,12 +41,13 @@ type Sandbox struct {
 
 	mu    sync.Mutex
 	users []api.User
-	byID  map[string]int // lower-cased id to index in users
+	byID  map[string]int    // lower-cased id to index in users
+	pwds  map[string]string // lower-cased id to the password set last
 }
 
 // NewSandbox returns an empty sandbox tenant.
 func NewSandbox(opts providers.SandboxOptions) *Sandbox {
-	return &Sandbox{kit: sandboxkit.New(opts), now: time.Now, byID: map[string]int{}}
+	return &Sandbox{kit: sandboxkit.New(opts), now: time.Now, byID: map[string]int{}, pwds: map[string]string{}}
 }
 
 // Credentials returns the job `auth:` that the sandbox accepts.
@@ -65,6 +66,15 @@ func (s *Sandbox) Users() []api.User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]api.User(nil), s.users...)
+}
+
+// CheckPassword reports whether password is the one set for user id, so
+// tests can prove that the password a user got is the one handed over.
+func (s *Sandbox) CheckPassword(id, password string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pw, ok := s.pwds[strings.ToLower(id)]
+	return ok && sandboxkit.Equal(pw, password)
 }
 
 // ServeHTTP routes the fake API.
@@ -140,6 +150,7 @@ func (s *Sandbox) create(w http.ResponseWriter, r *http.Request, trace string) {
 		u.Roles = []string{}
 	}
 	s.byID[key] = len(s.users)
+	s.pwds[key] = in.Password
 	s.users = append(s.users, u)
 	s.mu.Unlock()
 	s.kit.Created(dup)
