@@ -60,6 +60,11 @@ func (p *Pacer) Wait(ctx context.Context) error {
 	if p.reqs == nil {
 		return nil
 	}
+	select {
+	case <-p.done:
+		return context.Canceled
+	default:
+	}
 	r := make(chan struct{}, 1) // buffered: an abandoned grant never blocks the loop
 	select {
 	case p.reqs <- r:
@@ -73,6 +78,8 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-p.done:
+		return context.Canceled
 	}
 }
 
