@@ -169,6 +169,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	// interrupt, for at most Grace.
 	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelReq()
+	// Requests beyond the first of a row (a provider's second step) wait
+	// for the same pacer, bounded by reqCtx.
+	reqCtx = providers.WithPacer(reqCtx, e.pace.Wait)
 	go func() {
 		select {
 		case <-sendCtx.Done():

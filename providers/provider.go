@@ -199,3 +199,23 @@ type UnknownProviderError struct {
 func (e *UnknownProviderError) Error() string {
 	return "unknown provider " + quote(e.Name) + " (known: " + joinQuoted(e.Known) + "; `onboard providers` describes them)"
 }
+
+type pacerKey struct{}
+
+// WithPacer returns a context carrying the run's pacer, so that a client
+// making more than one request for a row (a second step, a token refresh)
+// paces the extra ones too and the vendor never sees more than the
+// configured rate.
+func WithPacer(ctx context.Context, wait func(context.Context) error) context.Context {
+	return context.WithValue(ctx, pacerKey{}, wait)
+}
+
+// Pace waits for the run's pacer, if ctx carries one (see WithPacer). A
+// client calls it before each request beyond the first of a Create or
+// Lookup call.
+func Pace(ctx context.Context) error {
+	if wait, ok := ctx.Value(pacerKey{}).(func(context.Context) error); ok {
+		return wait(ctx)
+	}
+	return ctx.Err()
+}

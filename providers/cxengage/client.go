@@ -163,6 +163,11 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 // It uses Create's context: the pipeline gives requests already on the wire
 // a grace period after Ctrl-C, and this call is part of the same request.
 func (c *client) addToTenant(ctx context.Context, rec providers.Record, userID string) error {
+	// The tenant call is a second request for this row: it takes its turn
+	// from the run's pacer like any other.
+	if err := providers.Pace(ctx); err != nil {
+		return c.tenantFailure(userID, err)
+	}
 	body, err := json.Marshal(tenantWire(rec, c.opts))
 	if err != nil {
 		return c.tenantFailure(userID, err)
