@@ -1,8 +1,11 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/onboardhq/onboard/providers"
 )
@@ -24,11 +27,13 @@ type compiled struct {
 	col      int
 	tmpl     []tmplPart
 	value    any
-	mapTo    map[string]any // lower-cased key to typed value (item type for lists)
+	mapTo    map[string]any // normal(From) to typed value (item type for lists)
 	mapKeys  []string
 	def      any
 	regionIx int
-	columns  []string // the input columns it reads, for messages
+	region   string   // the region column's name
+	columns  []string // the input columns it reads, header spelling, for messages
+	inputs   []int    // their indexes
 }
 
 type tmplPart struct {
@@ -61,6 +66,7 @@ func describe(field string, columns []string) string {
 type Header struct {
 	names []string
 	index map[string]int
+	dups  map[string][]int // names that appear more than once
 }
 
 // NewHeader indexes names.
@@ -71,19 +77,37 @@ func NewHeader(names []string) Header {
 		if strings.HasPrefix(k, "onboard_") {
 			continue
 		}
-		if _, dup := h.index[k]; !dup {
+		first, dup := h.index[k]
+		if !dup {
 			h.index[k] = i
+			continue
 		}
+		if h.dups == nil {
+			h.dups = map[string][]int{}
+		}
+		if len(h.dups[k]) == 0 {
+			h.dups[k] = []int{first}
+		}
+		h.dups[k] = append(h.dups[k], i)
 	}
 	return h
 }
 
-// Index returns the position of column name, or -1.
+// Index returns the position of column name (the first, if the header
+// has it twice), or -1.
 func (h Header) Index(name string) int {
 	if i, ok := h.index[normal(name)]; ok {
 		return i
 	}
 	return -1
+}
+
+// Name returns the header's spelling of column i, trimmed.
+func (h Header) Name(i int) string {
+	if i < 0 || i >= len(h.names) {
+		return ""
+	}
+	return strings.TrimSpace(h.names[i])
 }
 
 // Visible returns the column names a mapping can use.
@@ -95,6 +119,24 @@ func (h Header) Visible() []string {
 		}
 	}
 	return out
+}
+
+// resolve returns column name's index, or a *ColumnError when the header
+// lacks it, or an *Error when the header has it twice (which one is meant
+// cannot be guessed). what and line are for the message.
+func (h Header) resolve(name, what string, line int) (int, error) {
+	i := h.Index(name)
+	if i < 0 {
+		return -1, &ColumnError{Line: line, What: what, Column: strings.TrimSpace(name), Columns: h.Visible()}
+	}
+	if at := h.dups[normal(name)]; len(at) > 0 {
+		pos := make([]string, len(at))
+		for j, n := range at {
+			pos[j] = fmt.Sprint(n + 1)
+		}
+		return -1, &Error{Line: line, Msg: fmt.Sprintf("%s: column %q appears %d times in the input (columns %s); rename all but one", what, h.Name(i), len(at), strings.Join(pos, ", "))}
+	}
+	return i, nil
 }
 
 func normal(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -122,13 +164,12 @@ func Compile(rules []Rule, d *providers.Description, header []string, key string
 	h := NewHeader(header)
 	p := &Plan{desc: d, keyIdx: -1, keyName: key, secret: map[int]bool{}}
 	var errs []error
-	colErr := func(line int, what, col string) {
-		errs = append(errs, &ColumnError{Line: line, What: what, Column: col, Columns: h.Visible()})
-	}
 	if strings.TrimSpace(key) == "" {
 		errs = append(errs, &Error{Msg: "key: missing; name the column that identifies a person, e.g. key: Work Email"})
-	} else if p.keyIdx = h.Index(key); p.keyIdx < 0 {
-		colErr(0, "key", key)
+	} else if i, err := h.resolve(key, "key", 0); err != nil {
+		errs = append(errs, err)
+	} else {
+		p.keyIdx = i
 	}
 	mapped := map[string]bool{}
 	for _, r := range rules {
@@ -138,23 +179,23 @@ func Compile(rules []Rule, d *providers.Description, header []string, key string
 			for i, f := range d.Fields {
 				names[i] = f.Name
 			}
-			errs = append(errs, &Error{Line: r.Line, Msg: fmt.Sprintf("%q is not a %s field (fields: %s)", r.Field, d.Name, strings.Join(names, ", "))})
+			errs = append(errs, &Error{Line: r.Line, Msg: fmt.Sprintf("%q is not a %s field%s (fields: %s)", r.Field, d.Name, Suggest(r.Field, names), strings.Join(names, ", "))})
+			continue
+		}
+		if mapped[r.Field] {
+			errs = append(errs, &Error{Line: r.Line, Msg: fmt.Sprintf("field %q is mapped twice", r.Field)})
 			continue
 		}
 		mapped[r.Field] = true
 		c, cerrs := compileRule(r, f, h)
-		for _, e := range cerrs {
-			if ce, ok := e.(*ColumnError); ok {
-				colErr(ce.Line, ce.What, ce.Column)
-				continue
-			}
-			errs = append(errs, e)
-		}
+		errs = append(errs, cerrs...)
 		if len(cerrs) > 0 {
 			continue
 		}
-		if f.Secret && c.col >= 0 {
-			p.secret[c.col] = true
+		if f.Secret {
+			for _, i := range c.inputs {
+				p.secret[i] = true
+			}
 		}
 		p.rules = append(p.rules, c)
 	}
@@ -169,7 +210,8 @@ func Compile(rules []Rule, d *providers.Description, header []string, key string
 	return p, nil
 }
 
-// CompileError gathers every problem of a job's mapping.
+// CompileError gathers every problem of a job's mapping: *Error,
+// *ColumnError.
 type CompileError struct{ Errs []error }
 
 func (e *CompileError) Error() string {
@@ -179,6 +221,9 @@ func (e *CompileError) Error() string {
 	}
 	return strings.Join(msgs, "\n")
 }
+
+// Unwrap returns the problems, for errors.As.
+func (e *CompileError) Unwrap() []error { return e.Errs }
 
 func compileRule(r Rule, f *providers.Field, h Header) (compiled, []error) {
 	c := compiled{Rule: r, field: f, col: -1, regionIx: -1}
@@ -191,16 +236,25 @@ func compileRule(r Rule, f *providers.Field, h Header) (compiled, []error) {
 		}
 		errs = append(errs, &Error{Line: line, Msg: what + ": " + fmt.Sprintf(format, args...)})
 	}
+	use := func(name, what string) int {
+		i, err := h.resolve(name, what, r.Line)
+		if err != nil {
+			errs = append(errs, err)
+			return -1
+		}
+		if !slices.Contains(c.inputs, i) {
+			c.inputs = append(c.inputs, i)
+			c.columns = append(c.columns, h.Name(i))
+		}
+		return i
+	}
 	itemType := f.Type
 	if f.Type == providers.StringList {
 		itemType = providers.String
 	}
 	switch {
 	case r.Column != "":
-		if c.col = h.Index(r.Column); c.col < 0 {
-			errs = append(errs, &ColumnError{Line: r.Line, What: what, Column: r.Column})
-		}
-		c.columns = []string{strings.TrimSpace(r.Column)}
+		c.col = use(r.Column, what)
 	case r.Template != "":
 		parts, cols, err := parseTemplate(r.Template)
 		if err != nil {
@@ -208,11 +262,7 @@ func compileRule(r Rule, f *providers.Field, h Header) (compiled, []error) {
 		}
 		for i := range parts {
 			if parts[i].col == -2 {
-				name := cols[i]
-				if parts[i].col = h.Index(name); parts[i].col < 0 {
-					errs = append(errs, &ColumnError{Line: r.Line, What: what + " template", Column: name})
-				}
-				c.columns = append(c.columns, strings.TrimSpace(name))
+				parts[i].col = use(cols[i], what+" template")
 			}
 		}
 		c.tmpl = parts
@@ -226,11 +276,21 @@ func compileRule(r Rule, f *providers.Field, h Header) (compiled, []error) {
 		if f.Type != providers.String {
 			bad(nil, "generate: password only fits a text field, and %s is a %s", f.Name, f.Type)
 		}
-		pol, err := r.Password.withDefaults()
-		if err != nil {
+		if !f.Secret {
+			bad(nil, "generate: password only fits a secret field; %s would show the password in previews and reports", f.Name)
+		}
+		pol, err := r.Password.check()
+		switch {
+		case err != nil:
 			bad(nil, "%v", err)
+		case f.MinLen > 0 && pol.Length < f.MinLen:
+			bad(nil, "password length %d is shorter than the %d characters %s asks for; set length:", pol.Length, f.MinLen, f.Name)
+		case f.MaxLen > 0 && pol.Length > f.MaxLen:
+			bad(nil, "password length %d is longer than the %d characters %s allows; set length:", pol.Length, f.MaxLen, f.Name)
 		}
 		c.Password = pol
+	default:
+		bad(nil, "no source; give one of column, template, value or generate")
 	}
 	if len(r.Map) > 0 {
 		c.mapTo = map[string]any{}
@@ -259,19 +319,27 @@ func compileRule(r Rule, f *providers.Field, h Header) (compiled, []error) {
 		}
 		c.def = v
 	}
-	if r.Split != "" && f.Type != providers.StringList && f.Type != providers.SkillMap {
+	switch {
+	case r.Split == "":
+	case f.Type == providers.SkillMap && strings.ContainsAny(r.Split, ":="):
+		bad(nil, "split %q would cut skills apart; : and = separate a skill from its level", r.Split)
+	case f.Type != providers.StringList && f.Type != providers.SkillMap:
 		bad(nil, "split only fits a list field, and %s is a %s", f.Name, f.Type)
 	}
 	if r.Phone != nil {
 		if f.Type != providers.String {
-			bad(nil, "phone only fits a text field")
+			bad(nil, "phone only fits a text field, and %s is a %s", f.Name, f.Type)
+		}
+		if r.Phone.Region != "" {
+			if code, err := CountryCode(r.Phone.Region); err != nil {
+				bad(nil, "phone region: %v", err)
+			} else {
+				c.Phone = &PhoneRule{Region: code, RegionColumn: r.Phone.RegionColumn}
+			}
 		}
 		if r.Phone.RegionColumn != "" {
-			if c.regionIx = h.Index(r.Phone.RegionColumn); c.regionIx < 0 {
-				errs = append(errs, &ColumnError{Line: r.Line, What: what + " phone region_column", Column: r.Phone.RegionColumn})
-			}
-		} else if !validRegion(r.Phone.Region) {
-			bad(nil, "phone region %q is not a known ISO 3166 country code (e.g. GB, US, DE)", r.Phone.Region)
+			c.regionIx = use(r.Phone.RegionColumn, what+" phone region_column")
+			c.region = h.Name(c.regionIx)
 		}
 	}
 	return c, errs
@@ -350,8 +418,9 @@ func parseTemplate(s string) ([]tmplPart, map[int]string, error) {
 // KeyColumn returns the key column's index in the header.
 func (p *Plan) KeyColumn() int { return p.keyIdx }
 
-// SecretColumns returns the input columns that feed secret fields; they are
-// left out of the success report.
+// SecretColumns returns the input columns that feed secret fields (as a
+// column, in a template or as a phone region); they are left out of the
+// success report.
 func (p *Plan) SecretColumns() map[int]bool { return p.secret }
 
 // Columns returns the input columns a field reads, for messages.
@@ -364,7 +433,8 @@ func (p *Plan) Columns(field string) []string {
 	return nil
 }
 
-// Generates reports whether the plan generates passwords.
+// Generates returns the fields whose values the plan generates
+// (passwords), in rule order.
 func (p *Plan) Generates() []string {
 	var out []string
 	for _, c := range p.rules {
@@ -376,7 +446,9 @@ func (p *Plan) Generates() []string {
 }
 
 // Apply maps one row. It returns the record, every problem found (one per
-// field at most), and the generated secrets by field.
+// field at most), and the generated secrets by field. A field whose cell is
+// blank and that has no default (or says when_empty: skip) is left out of
+// the record.
 func (p *Plan) Apply(cells []string) (providers.Record, []Problem, map[string]string) {
 	rec := make(providers.Record, len(p.rules))
 	var probs []Problem
@@ -419,18 +491,10 @@ func (c *compiled) apply(cells []string) (any, error) {
 		return generatePassword(c.Password)
 	}
 	var raw string
-	if c.col >= 0 {
-		raw = cell(cells, c.col)
+	if c.tmpl != nil {
+		raw = c.fill(cells)
 	} else {
-		var b strings.Builder
-		for _, part := range c.tmpl {
-			if part.col == -1 {
-				b.WriteString(part.text)
-			} else {
-				b.WriteString(strings.TrimSpace(cell(cells, part.col)))
-			}
-		}
-		raw = strings.Join(strings.Fields(b.String()), " ")
+		raw = cell(cells, c.col)
 	}
 	if !c.NoTrim {
 		raw = strings.TrimSpace(raw)
@@ -441,21 +505,17 @@ func (c *compiled) apply(cells []string) (any, error) {
 	if c.Upper {
 		raw = strings.ToUpper(raw)
 	}
-	if raw == "" {
-		switch c.WhenEmpty {
-		case "error":
-			return nil, fmt.Errorf("is empty (when_empty: error)")
-		case "default":
-			return c.defaultValue(), nil
-		case "skip":
-			return nil, nil
-		}
-		return c.defaultValue(), nil // nil without a default: the field is left out
+	if strings.TrimSpace(raw) == "" {
+		return c.empty()
 	}
 	if c.Phone != nil {
 		region := c.Phone.Region
 		if c.regionIx >= 0 {
-			region = strings.TrimSpace(cell(cells, c.regionIx))
+			if r := strings.TrimSpace(cell(cells, c.regionIx)); r != "" {
+				region = r
+			} else if region == "" && !strings.HasPrefix(strings.TrimSpace(raw), "+") {
+				return nil, fmt.Errorf("phone %q has no +country code and column %q is blank", raw, c.region)
+			}
 		}
 		e164, err := NormalizePhone(raw, region)
 		if err != nil {
@@ -463,50 +523,140 @@ func (c *compiled) apply(cells []string) (any, error) {
 		}
 		raw = e164
 	}
-	t := c.field.Type
-	if t == providers.SkillMap {
-		return providers.ParseSkills(raw)
-	}
-	if t == providers.StringList {
-		items := []string{raw}
+	switch c.field.Type {
+	case providers.StringList:
+		return c.list(raw)
+	case providers.SkillMap:
+		if c.mapTo != nil {
+			return c.lookup(raw)
+		}
 		if c.Split != "" {
-			items = items[:0]
-			for _, it := range strings.Split(raw, c.Split) {
-				if it = strings.TrimSpace(it); it != "" {
-					items = append(items, it)
-				}
-			}
+			raw = strings.ReplaceAll(raw, c.Split, ";")
 		}
-		if c.mapTo == nil {
-			return items, nil
-		}
-		out := make([]string, 0, len(items))
-		for _, it := range items {
-			v, err := c.lookup(it)
-			if err != nil {
-				return nil, err
-			}
-			switch x := v.(type) {
-			case string:
-				out = append(out, x)
-			case []string:
-				out = append(out, x...)
-			}
-		}
-		return dedupe(out), nil
+		return providers.ParseSkills(raw)
 	}
 	if c.mapTo != nil {
 		return c.lookup(raw)
 	}
-	v, err := providers.ParseValue(t, raw)
-	if err != nil {
-		return nil, err
+	return providers.ParseValue(c.field.Type, raw)
+}
+
+// empty is the value of a blank cell: when_empty decides; without it a
+// default is used when there is one, else the field is left out.
+func (c *compiled) empty() (any, error) {
+	switch c.WhenEmpty {
+	case "error":
+		return nil, errors.New("is empty, and when_empty: error asks for a value")
+	case "skip":
+		return nil, nil
 	}
-	return v, nil
+	return c.defaultValue(), nil
+}
+
+// fill renders the template with the row's cells, trimmed, and runs of
+// white space collapsed to one space, so a blank cell leaves no gap. A
+// template whose cells are all blank renders as "", whatever its literal
+// text, so that when_empty applies.
+func (c *compiled) fill(cells []string) string {
+	n, blank := 0, true
+	for _, part := range c.tmpl {
+		if part.col == -1 {
+			n += len(part.text)
+			continue
+		}
+		s := cell(cells, part.col)
+		n += len(s)
+		if blank && strings.TrimSpace(s) != "" {
+			blank = false
+		}
+	}
+	if blank {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(n)
+	space := false
+	for _, part := range c.tmpl {
+		s := part.text
+		if part.col != -1 {
+			s = cell(cells, part.col)
+		}
+		for _, r := range s {
+			if unicode.IsSpace(r) {
+				space = b.Len() > 0
+				continue
+			}
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// list splits raw into items (trimmed, blanks dropped), maps each, and
+// drops repeats. A cell with no items is blank.
+func (c *compiled) list(raw string) (any, error) {
+	if c.Split == "" && c.mapTo == nil {
+		return []string{raw}, nil
+	}
+	var out []string
+	add := func(item string) error {
+		if c.mapTo == nil {
+			out = appendNew(out, item)
+			return nil
+		}
+		v, err := c.lookup(item)
+		if err != nil {
+			return err
+		}
+		switch x := v.(type) {
+		case string:
+			if x != "" { // map: { Contractor: "" } adds nothing
+				out = appendNew(out, x)
+			}
+		case []string:
+			for _, s := range x {
+				if s != "" {
+					out = appendNew(out, s)
+				}
+			}
+		}
+		return nil
+	}
+	if c.Split == "" {
+		if err := add(raw); err != nil {
+			return nil, err
+		}
+	} else {
+		for item := range strings.SplitSeq(raw, c.Split) {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			if err := add(item); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(out) == 0 {
+		return c.empty()
+	}
+	return out, nil
+}
+
+// appendNew appends s unless l holds it already (lists are short: a scan
+// beats a map).
+func appendNew(l []string, s string) []string {
+	if slices.Contains(l, s) {
+		return l
+	}
+	return append(l, s)
 }
 
 // defaultValue returns the default as the field's type (a single default
-// item of a list field becomes a one-item list).
+// item of a list field becomes a one-item list), or nil for none.
 func (c *compiled) defaultValue() any {
 	if s, ok := c.def.(string); ok && c.field.Type == providers.StringList {
 		return []string{s}
@@ -514,8 +664,10 @@ func (c *compiled) defaultValue() any {
 	return c.def
 }
 
+// lookup maps s through map:, case-insensitively, falling back to the
+// default.
 func (c *compiled) lookup(s string) (any, error) {
-	if v, ok := c.mapTo[normal(s)]; ok {
+	if v, ok := c.find(s); ok {
 		return v, nil
 	}
 	if c.def != nil {
@@ -524,16 +676,28 @@ func (c *compiled) lookup(s string) (any, error) {
 	return nil, fmt.Errorf("no map entry for %q (map has: %s); add it to map: or set default:", s, quoteAll(c.mapKeys))
 }
 
-func dedupe(l []string) []string {
-	seen := make(map[string]bool, len(l))
-	out := l[:0]
-	for _, s := range l {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
+// find is c.mapTo[normal(s)]; short ASCII keys are lowered in a stack
+// buffer, which the compiler does not copy for a map index.
+func (c *compiled) find(s string) (any, bool) {
+	s = strings.TrimSpace(s)
+	var buf [64]byte
+	if len(s) <= len(buf) {
+		ascii := true
+		for i := 0; i < len(s) && ascii; i++ {
+			ch := s[i]
+			if 'A' <= ch && ch <= 'Z' {
+				ch += 'a' - 'A'
+			}
+			buf[i] = ch
+			ascii = ch < 0x80
+		}
+		if ascii {
+			v, ok := c.mapTo[string(buf[:len(s)])]
+			return v, ok
 		}
 	}
-	return out
+	v, ok := c.mapTo[normal(s)]
+	return v, ok
 }
 
 func quoteAll(l []string) string {

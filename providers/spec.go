@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Description is what a provider says about itself: enough for `onboard
@@ -461,23 +462,29 @@ func checkValue(f *Field, v any) string {
 }
 
 func checkString(f *Field, s string) string {
-	n := len([]rune(s))
-	show := strconv.Quote(s)
-	if f.Secret {
-		show = "the value"
+	// The hot path (a valid value) allocates nothing; quoting happens only
+	// for a message.
+	show := func() string {
+		if f.Secret {
+			return "the value"
+		}
+		return strconv.Quote(s)
 	}
-	if f.MinLen > 0 && n < f.MinLen || f.MaxLen > 0 && n > f.MaxLen {
-		return fmt.Sprintf("%s has %d characters; it must have %s", show, n, lenText(f))
+	if f.MinLen > 0 || f.MaxLen > 0 {
+		n := utf8.RuneCountInString(s)
+		if f.MinLen > 0 && n < f.MinLen || f.MaxLen > 0 && n > f.MaxLen {
+			return fmt.Sprintf("%s has %d characters; it must have %s", show(), n, lenText(f))
+		}
 	}
 	if len(f.Enum) > 0 && !contains(f.Enum, s) {
-		return fmt.Sprintf("%s is not one of %s", show, strings.Join(f.Enum, ", "))
+		return fmt.Sprintf("%s is not one of %s", show(), strings.Join(f.Enum, ", "))
 	}
 	if f.Pattern != nil && !f.Pattern.MatchString(s) {
 		help := f.PatternHelp
 		if help == "" {
 			help = "match " + f.Pattern.String()
 		}
-		return fmt.Sprintf("%s is not valid: must be %s", show, help)
+		return fmt.Sprintf("%s is not valid: must be %s", show(), help)
 	}
 	return ""
 }

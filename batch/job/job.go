@@ -7,10 +7,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +27,9 @@ const (
 	DefaultRate        = 5.0
 	DefaultConcurrency = 4
 	MaxConcurrency     = 256
+	DefaultAttempts    = 5
+	MaxAttempts        = 100
+	DefaultMaxWait     = 120 * time.Second
 )
 
 // Job is a parsed job file.
@@ -79,18 +85,46 @@ type file struct {
 	Input       string            `yaml:"input"`
 	Key         string            `yaml:"key"`
 	Rate        *float64          `yaml:"rate"`
-	Concurrency *int              `yaml:"concurrency"`
+	Concurrency *whole            `yaml:"concurrency"`
 	Fields      yaml.Node         `yaml:"fields"`
-	Retry       *struct {
-		Attempts *int    `yaml:"attempts"`
-		MaxWait  *string `yaml:"max_wait"`
-	} `yaml:"retry"`
-	Ledger  string `yaml:"ledger"`
-	Reports *struct {
-		BOM bool `yaml:"bom"`
-	} `yaml:"reports"`
-	Encoding  string `yaml:"encoding"`
-	Delimiter string `yaml:"delimiter"`
+	Retry       *retryFile        `yaml:"retry"`
+	Ledger      string            `yaml:"ledger"`
+	Reports     *reportsFile      `yaml:"reports"`
+	Encoding    string            `yaml:"encoding"`
+	Delimiter   string            `yaml:"delimiter"`
+}
+
+// whole is an int that refuses 1.5 (yaml would truncate it to 1).
+type whole int
+
+// UnmarshalYAML accepts YAML integers only.
+func (w *whole) UnmarshalYAML(n *yaml.Node) error {
+	v, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s `%s` into int", n.Line, n.ShortTag(), n.Value)}}
+	}
+	*w = whole(v)
+	return nil
+}
+
+type retryFile struct {
+	Attempts *whole  `yaml:"attempts"`
+	MaxWait  *string `yaml:"max_wait"`
+}
+
+type reportsFile struct {
+	BOM bool `yaml:"bom"`
+}
+
+// sections name the keys of each YAML shape, for messages about unknown
+// keys; the type names are the ones yaml's errors use.
+var sections = map[string]struct {
+	name string
+	keys []string
+}{
+	"job.file":        {"", []string{"provider", "endpoint", "auth", "options", "input", "key", "rate", "concurrency", "fields", "retry", "ledger", "reports", "encoding", "delimiter"}},
+	"job.retryFile":   {" in retry:", []string{"attempts", "max_wait"}},
+	"job.reportsFile": {" in reports:", []string{"bom"}},
 }
 
 // Error is a job file problem.
@@ -99,11 +133,22 @@ type Error struct {
 	Err  error
 }
 
-func (e *Error) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if many, ok := e.Err.(interface{ Unwrap() []error }); ok && len(many.Unwrap()) > 1 {
+		var b strings.Builder
+		b.WriteString(e.Path + ":")
+		for _, err := range many.Unwrap() {
+			b.WriteString("\n  " + err.Error())
+		}
+		return b.String()
+	}
+	return e.Path + ": " + e.Err.Error()
+}
 func (e *Error) Unwrap() error { return e.Err }
 
 // Load reads and checks the job file at path. getenv resolves ${NAME}
-// references (os.Getenv in the command, a map in tests).
+// references (os.Getenv in the command, a map in tests). Relative input and
+// ledger paths are resolved against the job file's folder.
 func Load(path string, getenv func(string) string) (*Job, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -131,16 +176,23 @@ func Load(path string, getenv func(string) string) (*Job, error) {
 	return j, nil
 }
 
-// Parse reads a job file's text.
+// Parse reads a job file's text. Relative paths are left as written (Load
+// resolves them).
 func Parse(data []byte, getenv func(string) string) (*Job, error) {
 	var f file
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		if err.Error() == "EOF" {
+		if errors.Is(err, io.EOF) {
 			return nil, errors.New("the job file is empty")
 		}
-		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, yamlError(err, data)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fmt.Errorf("line %d: a job file holds one YAML document; this is a second (after ---)", extra.Line)
+	} else if !errors.Is(err, io.EOF) {
+		return nil, yamlError(err, data)
 	}
 	j := &Job{
 		Provider:    strings.ToLower(strings.TrimSpace(f.Provider)),
@@ -149,9 +201,9 @@ func Parse(data []byte, getenv func(string) string) (*Job, error) {
 		Key:         strings.TrimSpace(f.Key),
 		Rate:        DefaultRate,
 		Concurrency: DefaultConcurrency,
-		Retry:       Retry{Attempts: 5, MaxWait: 120 * time.Second},
-		Ledger:      f.Ledger,
-		Reading:     InputOptions{Encoding: f.Encoding, Delimiter: f.Delimiter},
+		Retry:       Retry{Attempts: DefaultAttempts, MaxWait: DefaultMaxWait},
+		Ledger:      strings.TrimSpace(f.Ledger),
+		Reading:     InputOptions{Encoding: strings.TrimSpace(f.Encoding), Delimiter: f.Delimiter},
 	}
 	if j.Provider == "" {
 		return nil, errors.New("provider: missing (`onboard providers` lists them)")
@@ -170,26 +222,26 @@ func Parse(data []byte, getenv func(string) string) (*Job, error) {
 	}
 	sort.Strings(j.Unset)
 	if f.Rate != nil {
-		if *f.Rate < 0 {
+		if r := *f.Rate; r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
 			return nil, errors.New("rate: must be 0 (no limit) or more requests per second")
 		}
 		j.Rate = *f.Rate
 	}
 	if f.Concurrency != nil {
 		if *f.Concurrency < 1 || *f.Concurrency > MaxConcurrency {
-			return nil, fmt.Errorf("concurrency: must be 1 to %d", MaxConcurrency)
+			return nil, fmt.Errorf("concurrency: must be 1 to %d, not %d", MaxConcurrency, *f.Concurrency)
 		}
-		j.Concurrency = *f.Concurrency
+		j.Concurrency = int(*f.Concurrency)
 	}
 	if f.Retry != nil {
 		if f.Retry.Attempts != nil {
-			if *f.Retry.Attempts < 1 || *f.Retry.Attempts > 100 {
-				return nil, errors.New("retry.attempts: must be 1 to 100")
+			if *f.Retry.Attempts < 1 || *f.Retry.Attempts > MaxAttempts {
+				return nil, fmt.Errorf("retry.attempts: must be 1 to %d, not %d", MaxAttempts, *f.Retry.Attempts)
 			}
-			j.Retry.Attempts = *f.Retry.Attempts
+			j.Retry.Attempts = int(*f.Retry.Attempts)
 		}
 		if f.Retry.MaxWait != nil {
-			d, err := time.ParseDuration(*f.Retry.MaxWait)
+			d, err := time.ParseDuration(strings.TrimSpace(*f.Retry.MaxWait))
 			if err != nil || d <= 0 {
 				return nil, fmt.Errorf("retry.max_wait: %q is not a duration like 120s or 2m", *f.Retry.MaxWait)
 			}
@@ -205,6 +257,92 @@ func Parse(data []byte, getenv func(string) string) (*Job, error) {
 	}
 	j.Rules = rules
 	return j, nil
+}
+
+var (
+	notFound = regexp.MustCompile(`^line (\d+): field (.+) not found in type (\S+)$`)
+	badType  = regexp.MustCompile("^line (\\d+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
+)
+
+// yamlError rewrites yaml's messages in the job file's terms: an unknown key
+// is named with the keys that are known (and a likely intended one), a
+// value of the wrong type with its key.
+func yamlError(err error, data []byte) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root)
+	msgs := make([]error, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		if m := notFound.FindStringSubmatch(e); m != nil {
+			sec, ok := sections[m[3]]
+			if ok {
+				msgs = append(msgs, fmt.Errorf("line %s: unknown key %q%s%s (known: %s)", m[1], m[2], sec.name, mapping.Suggest(m[2], sec.keys), strings.Join(sec.keys, ", ")))
+				continue
+			}
+		}
+		if m := badType.FindStringSubmatch(e); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			key := keyAt(&root, line)
+			if key != "" {
+				key += ": "
+			}
+			msgs = append(msgs, fmt.Errorf("line %s: %s%s", m[1], key, wantText(m[2], m[3], m[4])))
+			continue
+		}
+		msgs = append(msgs, errors.New(e))
+	}
+	if len(msgs) == 1 {
+		return msgs[0]
+	}
+	return errors.Join(msgs...)
+}
+
+// wantText says in words what a value of the wrong type should have been.
+func wantText(tag, value, goType string) string {
+	got := map[string]string{"!!seq": "a list", "!!map": "a mapping"}[tag]
+	if got == "" {
+		got = fmt.Sprintf("%q", value)
+	}
+	switch {
+	case goType == "float64":
+		return got + " is not a number"
+	case goType == "int":
+		return got + " is not a whole number"
+	case goType == "bool":
+		return got + " is not true or false"
+	case goType == "string":
+		return got + " is not a single value"
+	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "job."):
+		return got + " is not a mapping of names to values"
+	}
+	return fmt.Sprintf("%s cannot be read as %s", got, goType)
+}
+
+// keyAt returns the dotted path of the mapping key whose value starts on
+// line, or "".
+func keyAt(n *yaml.Node, line int) string {
+	if n == nil {
+		return ""
+	}
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		return keyAt(n.Content[0], line)
+	}
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if sub := keyAt(v, line); sub != "" {
+			return k.Value + "." + sub
+		}
+		if v.Line == line {
+			return k.Value
+		}
+	}
+	return ""
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
