@@ -80,8 +80,8 @@ func TestOfflineValidation(t *testing.T) {
 func TestRequestOnTheWire(t *testing.T) {
 	var got struct {
 		path, accept, ctype string
-		user, pass         string
-		body               map[string]any
+		user, pass          string
+		body                map[string]any
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got.path, got.accept, got.ctype = r.URL.Path, r.Header.Get("Accept"), r.Header.Get("Content-Type")

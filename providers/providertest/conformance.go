@@ -282,4 +282,3 @@ func assertNoSecrets(t *testing.T, p providers.Provider, rec providers.Record, a
 		}
 	}
 }
-
