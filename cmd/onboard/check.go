@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/onboardhq/onboard/batch/source"
+
 	"github.com/onboardhq/onboard/batch/keyset"
 	"github.com/onboardhq/onboard/providers"
 )
@@ -39,7 +41,7 @@ input cannot be used at all.`,
 	f := cmd.Flags()
 	f.StringVar(&o.jobPath, "job", "", "job file (YAML)")
 	f.StringVar(&o.in.input, "input", "", "input CSV, or - for standard input (overrides the job's input:)")
-	f.StringVar(&o.in.encoding, "encoding", "", "input encoding (default: detect)")
+	f.StringVar(&o.in.encoding, "encoding", "", "input encoding: "+strings.Join(source.EncodingNames(), ", ")+" (default: detect)")
 	f.StringVar(&o.in.delimiter, "delimiter", "", "input delimiter: , ; tab | (default: detect)")
 	f.IntVar(&o.previews, "previews", 3, "how many payloads to print")
 	f.IntVar(&o.list, "list", 50, "how many problems to list one by one (all are counted)")
@@ -165,10 +167,7 @@ func (a *app) check(o *checkOptions) error {
 	if len(previews) > 0 {
 		fmt.Fprintf(out, "\nFirst payloads (secrets masked):\n%s\n", strings.Join(previews, "\n"))
 	}
-	fmt.Fprintf(out, "\n%d rows: %d valid, %d with problems.\n", rows, rows-bad, bad)
-	if rows == 0 {
-		return fail(exitNotSent, "%s: no data rows after the header", p.src.Name())
-	}
+	fmt.Fprintf(out, "\n%d rows: %d valid, %d with problems (read as %s).\n", rows, rows-bad, bad, p.src.Encoding())
 	if bad > 0 {
 		return &exitError{code: exitFailed, err: fmt.Errorf("")}
 	}

@@ -7,9 +7,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/onboardhq/onboard/batch/source"
 
 	"github.com/onboardhq/onboard/batch"
 	"github.com/onboardhq/onboard/batch/progress"
@@ -62,7 +65,7 @@ early (interrupted, or the vendor refused the credentials).`,
 	f := cmd.Flags()
 	f.StringVar(&o.jobPath, "job", "", "job file (YAML)")
 	f.StringVar(&o.in.input, "input", "", "input CSV, or - for standard input (overrides the job's input:)")
-	f.StringVar(&o.in.encoding, "encoding", "", "input encoding: utf-8, utf-16le, utf-16be, windows-1252, latin1 (default: detect)")
+	f.StringVar(&o.in.encoding, "encoding", "", "input encoding: "+strings.Join(source.EncodingNames(), ", ")+" (default: detect)")
 	f.StringVar(&o.in.delimiter, "delimiter", "", "input delimiter: , ; tab | (default: detect from the header)")
 	f.StringVar(&o.out, "out", "", "folder for the reports (default: a new folder under ./onboard-out/)")
 	f.StringVar(&o.endpoint, "endpoint", "", "vendor base URL (overrides the job's endpoint:)")
@@ -231,7 +234,7 @@ func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 	}
 	c := res.Counts
 	attrs := []any{"rows", c.Rows, "created", c.Created, "exists", c.Exists, "skipped", c.Skipped, "failed", c.Failed,
-		"not_attempted", c.NotAttempted, "requests", res.Requests, "retries", res.Retries, "seconds", fmt.Sprintf("%.1f", sum.Seconds),
+		"not_attempted", c.NotAttempted, "encoding", p.src.Encoding(), "requests", res.Requests, "retries", res.Retries, "seconds", fmt.Sprintf("%.1f", sum.Seconds),
 		"out", outDir, "exit_code", code}
 	switch {
 	case runErr != nil:
