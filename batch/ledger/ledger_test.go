@@ -1,0 +1,90 @@
+package ledger
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/onboardhq/onboard/batch"
+	"github.com/onboardhq/onboard/batch/report"
+	"github.com/onboardhq/onboard/providers"
+)
+
+func TestLedgerLifecycle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "job.ledger.db")
+	l, err := Open(path, "cognigy", "http://x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(key string) (batch.Entry, bool) {
+		t.Helper()
+		e, ok, err := l.Get(key)
+		must(err)
+		return e, ok
+	}
+	if _, ok := get("a@x.com"); ok {
+		t.Fatal("empty ledger knows a key")
+	}
+	must(l.Pending(" A@x.com ", 2))
+	if _, ok := get("a@x.com"); ok {
+		t.Fatal("an entry is visible before Flush commits it")
+	}
+	must(l.Flush())
+	if e, ok := get("a@x.com"); !ok || e.Status != batch.LedgerPending || e.Done() {
+		t.Fatalf("after pending: %+v %v", e, ok)
+	}
+	must(l.Record("a@x.com", 2, "", providers.StatusCreated, "id-1", 200, ""))
+	must(l.Record("b@x.com", 3, report.StageVendor, "", "", 400, "row 3: cognigy: create: 400 Bad Request"))
+	must(l.Record("c@x.com", 4, report.StageVendor, "", "", 0, "row 4: ...; the vendor may have created the user: run the job again"))
+	must(l.Record("d@x.com", 5, report.StageMapping, "", "", 0, "row 5: bad"))
+	must(l.Flush())
+	if e, _ := get("A@X.COM"); e.Status != "created" || e.VendorID != "id-1" || !e.Done() {
+		t.Fatalf("created: %+v", e)
+	}
+	if e, _ := get("b@x.com"); e.Status != batch.LedgerFailed || e.Done() {
+		t.Fatalf("failed: %+v", e)
+	}
+	if e, _ := get("c@x.com"); e.Status != batch.LedgerPending {
+		t.Fatalf("unknown outcome must stay pending (looked up next time): %+v", e)
+	}
+	if _, ok := get("d@x.com"); ok {
+		t.Fatal("a row that never reached the vendor was recorded")
+	}
+	// A later failure never hides that the user exists.
+	must(l.Record("a@x.com", 9, report.StageVendor, "", "", 500, "boom"))
+	must(l.Pending("a@x.com", 9))
+	must(l.Flush())
+	if e, _ := get("a@x.com"); e.Status != "created" || e.VendorID != "id-1" {
+		t.Fatalf("created user downgraded: %+v", e)
+	}
+	must(l.Finish(report.Counts{Created: 1, Failed: 1}))
+	must(l.Close())
+
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("ledger mode %v, want 0600", info.Mode().Perm())
+	}
+	l2, err := Open(path, "cognigy", "http://x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	if e, ok, _ := l2.Get("a@x.com"); !ok || e.Status != "created" {
+		t.Fatalf("reopened: %+v %v", e, ok)
+	}
+	db, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var runs, finished int
+	if err := db.QueryRow(`SELECT COUNT(*), SUM(finished_at <> '') FROM runs`).Scan(&runs, &finished); err != nil || runs != 2 || finished != 1 {
+		t.Fatalf("runs: %d finished %d err %v", runs, finished, err)
+	}
+}
