@@ -3,9 +3,12 @@
 package progress
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -14,16 +17,22 @@ import (
 	"github.com/onboardhq/onboard/batch/report"
 )
 
-// Bar draws a progress bar by bytes read, so no pre-count of rows is
-// needed. It writes to the writer it is given (stderr), never stdout.
+// Bar draws a progress bar by rows when the row count is known (a small
+// file, counted up front) and by bytes read otherwise, so a large file needs
+// no pre-count. It writes to the writer it is given (stderr), never stdout.
 type Bar struct {
-	mu  sync.Mutex
-	bar *progressbar.ProgressBar
+	mu     sync.Mutex
+	bar    *progressbar.ProgressBar
+	byRows bool
 }
 
-// NewBar returns a bar over size bytes (0 when unknown: a spinner).
-func NewBar(w io.Writer, size int64) *Bar {
+// NewBar returns a bar over rows rows when rows > 0, else over size bytes
+// (0 when unknown: a spinner).
+func NewBar(w io.Writer, rows int, size int64) *Bar {
 	max := size
+	if rows > 0 {
+		max = int64(rows)
+	}
 	if max <= 0 {
 		max = -1
 	}
@@ -37,7 +46,7 @@ func NewBar(w io.Writer, size int64) *Bar {
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionUseANSICodes(true),
 	)
-	return &Bar{bar: b}
+	return &Bar{bar: b, byRows: rows > 0}
 }
 
 // Row updates the bar.
@@ -45,6 +54,9 @@ func (b *Bar) Row(c report.Counts, done, size int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.bar.Describe(describe(c))
+	if b.byRows {
+		done = int64(c.Rows)
+	}
 	_ = b.bar.Set64(done)
 }
 
@@ -127,3 +139,34 @@ func (t *Ticker) Row(c report.Counts, done, size int64) {
 
 // Done does nothing: the run logs its own summary.
 func (t *Ticker) Done(report.Counts) {}
+
+// CountLines returns the number of data lines of a file no larger than max
+// bytes (0 when larger or unreadable), for a bar by rows. Quoted values
+// spanning lines make it an estimate; the bar only needs that.
+func CountLines(path string, limit int64) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || st.Size() > limit || !st.Mode().IsRegular() {
+		return 0
+	}
+	r := bufio.NewReaderSize(f, 64<<10)
+	buf := make([]byte, 64<<10)
+	n, last := 0, byte('\n')
+	for {
+		k, err := r.Read(buf)
+		if k > 0 {
+			n += bytes.Count(buf[:k], []byte{'\n'})
+			last = buf[k-1]
+		}
+		if err != nil {
+			break
+		}
+	}
+	if last != '\n' {
+		n++
+	}
+	return max(n-1, 0) // the header
+}

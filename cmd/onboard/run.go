@@ -178,7 +178,11 @@ func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 	switch {
 	case showBar:
 		_, size := p.src.Progress()
-		bar := progress.NewBar(a.stderr, size)
+		rows := 0
+		if j.Input != "-" {
+			rows = progress.CountLines(j.Input, 32<<20)
+		}
+		bar := progress.NewBar(a.stderr, rows, size)
 		prog = bar
 		runLog = a.newLogger(bar.Writer(a.stderr))
 	case !a.quiet && a.progress != "never":

@@ -1,0 +1,53 @@
+package progress
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onboardhq/onboard/batch/report"
+)
+
+func TestTickerLogsOncePerInterval(t *testing.T) {
+	var buf bytes.Buffer
+	tk := NewTicker(slog.New(slog.NewTextHandler(&buf, nil)), 5*time.Second)
+	now := tk.start
+	tk.now = func() time.Time { return now }
+	for i := 1; i <= 10; i++ {
+		now = tk.start.Add(time.Duration(i) * time.Second)
+		tk.Row(report.Counts{Rows: i * 10, Created: i * 10}, int64(i*100), 2000)
+	}
+	out := buf.String()
+	if n := strings.Count(out, "msg=progress"); n != 2 {
+		t.Fatalf("%d progress lines in 10 s at a 5 s interval:\n%s", n, out)
+	}
+	if !strings.Contains(out, "rows=50") || !strings.Contains(out, "rows_per_sec=10.0") || !strings.Contains(out, "eta=15s") || !strings.Contains(out, "percent=25") {
+		t.Fatalf("progress line lacks counts, rate or ETA:\n%s", out)
+	}
+}
+
+func TestCountLines(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.csv")
+	os.WriteFile(p, []byte("h1,h2\na,b\nc,d"), 0o644)
+	if n := CountLines(p, 1<<20); n != 2 {
+		t.Fatalf("CountLines = %d, want 2", n)
+	}
+	if n := CountLines(p, 4); n != 0 {
+		t.Fatalf("a file over the limit is counted: %d", n)
+	}
+}
+
+func TestBarWritesOnlyToItsWriter(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewBar(&buf, 10, 0)
+	b.Row(report.Counts{Rows: 3, Created: 2, Failed: 1}, 0, 0)
+	b.Done(report.Counts{})
+	if !strings.Contains(buf.String(), "3 rows: 2 created, 1 failed") {
+		t.Fatalf("bar output %q", buf.String())
+	}
+}
