@@ -137,3 +137,26 @@ func TestCheckFieldsNeverShowsSecrets(t *testing.T) {
 		t.Fatalf("errs = %v", errs)
 	}
 }
+
+func TestBaseURL(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"https://api-trial.cognigy.ai/new", "https://api-trial.cognigy.ai/new", ""},
+		{" https://api-trial.cognigy.ai/new/ ", "https://api-trial.cognigy.ai/new", ""},
+		{"https://x.example.com/configapi/v2/", "https://x.example.com", ""},
+		{"ftp://x.example.com", "", "not an http(s) URL"},
+		{"x.example.com", "", "not an http(s) URL"},
+		{"https://admin:hunter2@x.example.com", "", "without credentials"},
+		{"https://x.example.com/?token=abc", "", "without credentials, query"},
+	}
+	for _, tt := range tests {
+		u, err := providers.BaseURL("v", tt.in, "/configapi/v2", "https://example.com")
+		switch {
+		case tt.err != "":
+			if err == nil || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("BaseURL(%q) error = %v, want %q without the password", tt.in, err, tt.err)
+			}
+		case err != nil || u.String() != tt.want:
+			t.Errorf("BaseURL(%q) = %v, %v; want %s", tt.in, u, err, tt.want)
+		}
+	}
+}

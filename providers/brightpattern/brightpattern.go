@@ -30,8 +30,6 @@
 package brightpattern
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -136,15 +134,7 @@ func (Provider) Validate(rec providers.Record, _ providers.Options) []providers.
 
 // Preview renders the request Create would send.
 func (Provider) Preview(rec providers.Record, _ providers.Options) (string, error) {
-	var b bytes.Buffer
-	b.WriteString("POST " + api.UserPath + "\n")
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(toWire(rec)); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return providers.JSONPreview("POST "+api.UserPath, toWire(rec))
 }
 
 // NewClient returns a client for cfg. It does not touch the network.

@@ -63,14 +63,11 @@ func newClient(cfg providers.Config) (*client, error) {
 // cleanBase returns the base URL without a trailing slash (and without a
 // /configapi/v2 a user may have pasted) and the URL's host name.
 func cleanBase(endpoint string) (base, host string, err error) {
-	u, err := url.Parse(strings.TrimSpace(endpoint))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", "", fmt.Errorf("%s: endpoint %q is not an http(s) URL", Name, endpoint)
+	u, err := providers.BaseURL(Name, endpoint, "/configapi/v2", description.DefaultEndpoint)
+	if err != nil {
+		return "", "", err
 	}
-	u.RawQuery, u.Fragment = "", ""
-	base = strings.TrimRight(u.String(), "/")
-	base = strings.TrimSuffix(base, "/configapi/v2")
-	return base, u.Hostname(), nil
+	return u.String(), u.Hostname(), nil
 }
 
 // defaultScope is the scope sent when the job gives none: the documented

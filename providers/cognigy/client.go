@@ -1,10 +1,8 @@
 package cognigy
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,40 +36,24 @@ func newClient(cfg providers.Config) (*client, error) {
 }
 
 func cleanBase(endpoint string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(endpoint))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("cognigy: endpoint %q is not an http(s) URL", endpoint)
+	u, err := providers.BaseURL(Name, endpoint, "/management/v2.0", description.DefaultEndpoint)
+	if err != nil {
+		return "", err
 	}
-	return strings.TrimRight(u.String(), "/"), nil
+	return u.String(), nil
 }
 
 // Prepare has nothing to fetch: Basic auth needs no token.
 func (c *client) Prepare(context.Context) error { return nil }
 
 func (c *client) newRequest(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
-	var rd *bytes.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	var req *http.Request
-	var err error
-	if rd != nil {
-		req, err = http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, c.base+path, nil)
-	}
+	req, err := providers.NewRequest(ctx, method, c.base+path, body, "application/json", c.agent)
 	if err != nil {
 		return nil, err
 	}
 	req.SetBasicAuth(c.user, c.pass)
 	// The docs disagree on the default (hal+json or json): ask for json.
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.agent != "" {
-		req.Header.Set("User-Agent", c.agent)
-	}
 	return req, nil
 }
 

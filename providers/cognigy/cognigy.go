@@ -9,8 +9,6 @@
 package cognigy
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -93,14 +91,7 @@ func (Provider) Validate(rec providers.Record, _ providers.Options) []providers.
 
 // Preview renders the request Create would send.
 func (Provider) Preview(rec providers.Record, _ providers.Options) (string, error) {
-	var b bytes.Buffer
-	b.WriteString("POST " + api.UsersPath + "\n")
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(toWire(rec)); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return providers.JSONPreview("POST "+api.UsersPath, toWire(rec))
 }
 
 // NewClient returns a client for cfg.

@@ -1,7 +1,6 @@
 package cxengage
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -49,12 +48,11 @@ func newClient(cfg providers.Config) (*client, error) {
 // cleanBase checks the endpoint and drops a trailing slash and a trailing
 // /v1 (the paths carry it).
 func cleanBase(endpoint string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(endpoint))
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("%s: endpoint %q is not an http(s) URL (North America: https://api.cxengage.net, Europe: https://eu-west-1-prod-api.cxengage.net)", Name, endpoint)
+	u, err := providers.BaseURL(Name, endpoint, "/v1", "https://api.cxengage.net (North America) or https://eu-west-1-prod-api.cxengage.net (Europe)")
+	if err != nil {
+		return "", err
 	}
-	base := strings.TrimRight(u.String(), "/")
-	return strings.TrimSuffix(base, "/v1"), nil
+	return u.String(), nil
 }
 
 // Prepare checks the tenant when the tenant step is on, so that a wrong
@@ -89,24 +87,12 @@ func (c *client) checkTenant(ctx context.Context) error {
 }
 
 func (c *client) newRequest(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
-	var req *http.Request
-	var err error
-	if body != nil {
-		req, err = http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, c.base+path, nil)
-	}
+	req, err := providers.NewRequest(ctx, method, c.base+path, body, "application/json", c.agent)
 	if err != nil {
 		return nil, err
 	}
 	req.SetBasicAuth(c.user, c.pass)
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.agent != "" {
-		req.Header.Set("User-Agent", c.agent)
-	}
 	return req, nil
 }
 

@@ -52,18 +52,7 @@ func (c *client) GoString() string { return c.String() }
 // cleanBase reads the site URL. A pasted API root (…/@api/deki) is accepted
 // and trimmed to the site.
 func cleanBase(endpoint string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(endpoint))
-	if err != nil || u.Opaque != "" || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		// Not quoted: a malformed URL cannot be redacted, and might hold a
-		// password.
-		return nil, fmt.Errorf("%s: endpoint is not an http(s) URL such as %s", Name, description.DefaultEndpoint)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%s: endpoint %s must be the site's base URL, without credentials, query or fragment", Name, u.Redacted())
-	}
-	p := strings.TrimRight(u.Path, "/")
-	p = strings.TrimSuffix(p, "/@api/deki")
-	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimRight(p, "/")}, nil
+	return providers.BaseURL(Name, endpoint, "/@api/deki", description.DefaultEndpoint)
 }
 
 // Prepare has nothing to fetch: both schemes sign each request themselves.
