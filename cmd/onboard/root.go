@@ -142,6 +142,11 @@ func (a *app) newLogger(w io.Writer) *slog.Logger {
 	if a.quiet {
 		level = slog.LevelWarn
 	}
+	return a.leveled(w, level)
+}
+
+// leveled returns a logger in the chosen format at level.
+func (a *app) leveled(w io.Writer, level slog.Level) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	if a.logFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -250,7 +251,8 @@ func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 	case code != exitOK:
 		log.Warn("run finished with failures; fix failures.csv and feed it back with --input", attrs...)
 	default:
-		log.Info("run finished", attrs...)
+		// The one line a cron job always wants, even with --quiet.
+		a.leveled(a.stderr, slog.LevelInfo).Info("run finished", attrs...)
 	}
 	if code != exitOK {
 		return &exitError{code: code, err: errors.New("")}
