@@ -109,17 +109,36 @@ type outcome struct {
 	// dup: a later row with a key seen before in this file; it must not
 	// touch the ledger entry of the first.
 	dup bool
+	// pendingWritten: the ledger holds this row's key as pending (written
+	// before its create could be sent); hadPrior: it knew the key before
+	// this run.
+	pendingWritten, hadPrior bool
 	// unknownBefore: an earlier try of this row may have reached the
 	// vendor; a user found afterwards may hold our password.
 	unknownBefore bool
 }
 
-// intent asks the writer to make a row's pending state durable (ledger
-// entry, generated password) before its create is sent.
+// intent asks the writer to make the pending state of a batch of rows
+// durable (ledger entries, generated passwords) before any of their creates
+// is sent: one commit for the whole batch.
 type intent struct {
-	o   outcome
-	ack chan error
+	jobs []job
+	ack  chan error
 }
+
+// job is a row ready to be sent.
+type job struct {
+	o           outcome
+	rec         providers.Record
+	lookupFirst bool
+}
+
+// batchMax bounds a batch of rows made pending together. A crash leaves at
+// most this many more keys pending (each costs a lookup on the next run).
+const batchMax = 64
+
+// batchWait is the longest a row ready to send waits for its batch to fill.
+const batchWait = time.Millisecond
 
 type engine struct {
 	cfg     Config
@@ -244,18 +263,96 @@ func (e *engine) stop(reason string) {
 // attempted), or a worker. It keeps reading after a stop so that every row
 // is accounted for as not_attempted.
 func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
+	// Long-lived workers, one per request in flight: no goroutine per row.
+	jobs := make(chan job, 2*batchMax)
 	g := &errgroup.Group{}
 	g.SetLimit(e.cfg.Concurrency)
-	defer g.Wait()
+	for i := 0; i < e.cfg.Concurrency; i++ {
+		g.Go(func() error {
+			for j := range jobs {
+				e.out <- e.send(sendCtx, reqCtx, j.o, j.rec, j.lookupFirst)
+			}
+			return nil
+		})
+	}
+	var ready []job
+	// flush makes the ready rows pending in one commit, then hands them to
+	// the workers; the send blocks while the pool is busy, which is the
+	// back-pressure on the reading.
+	flush := func() {
+		if len(ready) == 0 {
+			return
+		}
+		if err := e.intend(sendCtx, ready); err != nil {
+			stopped := sendCtx.Err() != nil
+			if !stopped {
+				e.stop("reports could not be written")
+			}
+			for _, j := range ready {
+				msg := e.notAttemptedMsg(j.o.row)
+				if !stopped {
+					msg = fmt.Sprintf("row %d: not sent: %v", j.o.row, err)
+				}
+				e.fail(j.o, report.StageNotAttempted, msg, 0, 0)
+			}
+			ready = ready[:0]
+			return
+		}
+		for _, j := range ready {
+			jobs <- j
+		}
+		ready = ready[:0]
+	}
+	defer func() {
+		flush()
+		close(jobs)
+		g.Wait()
+	}()
+
 	src := e.cfg.Source
 	keyIdx := e.cfg.Plan.KeyColumn()
+	keyCol := src.Header()[keyIdx]
 	seen := keyset.New(e.cfg.TempDir, 0)
 	defer seen.Close()
-	for {
-		row, err := src.Next()
-		if err == io.EOF {
-			return nil
+
+	// The file is read in a goroutine of its own so that a partial batch
+	// goes out after batchWait even while the input stalls (a slow feed
+	// on standard input).
+	type read struct {
+		row *source.Row
+		err error
+	}
+	rows := make(chan read, batchMax)
+	go func() {
+		defer close(rows)
+		for {
+			row, err := src.Next()
+			if err == io.EOF {
+				return
+			}
+			rows <- read{row, err}
+			if err != nil {
+				return
+			}
 		}
+	}()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	var readErr error
+	for {
+		var r read
+		var ok bool
+		select {
+		case r, ok = <-rows:
+		case <-timer.C:
+			flush()
+			continue
+		}
+		if !ok {
+			return readErr
+		}
+		row, err := r.row, r.err
 		if err != nil {
 			// The file cannot be read on: what was read is accounted for;
 			// the rest is named in the error.
@@ -263,7 +360,8 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 			if sendCtx.Err() == nil {
 				e.stop("input unreadable")
 			}
-			return err
+			readErr = err
+			continue
 		}
 		o := outcome{row: row.Num, cells: row.Cells, src: row.SourceRow}
 		if keyIdx >= 0 {
@@ -282,7 +380,6 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 			e.fail(o, report.StageValidation, fmt.Sprintf("row %d: %s", row.Num, strings.Join(msgs, "; ")), 0, 0)
 			continue
 		}
-		keyCol := src.Header()[keyIdx]
 		if o.key == "" {
 			e.fail(o, report.StageValidation, fmt.Sprintf("row %d: column %q (the key) is empty; every person needs one", row.Num, keyCol), 0, 0)
 			continue
@@ -312,6 +409,7 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 		if prior != nil && prior.Done() && !e.cfg.Recheck {
 			o.status = providers.StatusSkipped
 			o.vendorID = prior.VendorID
+			o.secrets = nil
 			e.out <- o
 			continue
 		}
@@ -319,11 +417,18 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 			e.fail(o, report.StageNotAttempted, e.notAttemptedMsg(row.Num), 0, 0)
 			continue
 		}
-		lookupFirst := prior != nil || e.cfg.Recheck
-		g.Go(func() error {
-			e.out <- e.send(sendCtx, reqCtx, o, rec, lookupFirst)
-			return nil
-		})
+		o.hadPrior = prior != nil
+		ready = append(ready, job{o: o, rec: rec, lookupFirst: prior != nil || e.cfg.Recheck})
+		// A full batch goes at once; a partial one after batchWait, so that
+		// a fast reader makes batches of batchMax and a slow one still
+		// keeps the workers busy.
+		switch {
+		case len(ready) >= batchMax:
+			timer.Stop()
+			flush()
+		case len(ready) == 1:
+			timer.Reset(batchWait)
+		}
 	}
 }
 
@@ -399,17 +504,6 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 				continue
 			}
 		}
-		if !o.credWritten && (e.cfg.Ledger != nil || len(o.secrets) > 0) {
-			if err := e.intend(sendCtx, &o); err != nil {
-				if sendCtx.Err() != nil {
-					return e.interrupted(o, lastErr)
-				}
-				e.stop("reports could not be written")
-				o.stage, o.err = report.StageNotAttempted, fmt.Sprintf("row %d: not sent: %v", o.row, err)
-				o.secrets = nil
-				return o
-			}
-		}
 		o.attempts++
 		e.requests.Add(1)
 		res, err := e.cfg.Client.Create(reqCtx, rec)
@@ -444,21 +538,33 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 	return e.vendorFailure(o, lastErr)
 }
 
-// intend waits until the writer has made the row's pending state durable.
-func (e *engine) intend(ctx context.Context, o *outcome) error {
+// intend waits until the writer has made the pending state of a batch of
+// rows durable, and marks what it wrote in each.
+func (e *engine) intend(ctx context.Context, jobs []job) error {
+	needed := e.cfg.Ledger != nil
+	for i := range jobs {
+		needed = needed || len(jobs[i].o.secrets) > 0
+	}
+	if !needed {
+		return nil
+	}
 	ack := make(chan error, 1)
 	select {
-	case e.intents <- intent{o: *o, ack: ack}:
+	case e.intents <- intent{jobs: jobs, ack: ack}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	// Once the writer has the intent it always answers; wait for it even if
 	// ctx ends, so that a password on disk and its request stay in step.
-	err := <-ack
-	if err == nil {
-		o.credWritten = len(o.secrets) > 0
+	if err := <-ack; err != nil {
+		return err
 	}
-	return err
+	for i := range jobs {
+		o := &jobs[i].o
+		o.credWritten = len(o.secrets) > 0
+		o.pendingWritten = e.cfg.Ledger != nil
+	}
+	return nil
 }
 
 // afterError counts refusals of the credentials and stops the run after
@@ -544,14 +650,26 @@ func asProviderError(vendor, op string, err error) *providers.Error {
 	return &providers.Error{Vendor: vendor, Op: op, Kind: providers.KindUnknown, Message: err.Error(), Err: err}
 }
 
+// flushEvery is how long a finished row may wait in memory before it is
+// written to the reports and the ledger. Rows are written as they finish;
+// batching them over a few milliseconds saves a system call and a commit per
+// row at full speed. A crash may lose that much of the reports, never a
+// user: the ledger entry written before the create stays pending, and the
+// next run looks it up.
+const flushEvery = 50 * time.Millisecond
+
 // write is the writer goroutine: the only code that touches the reports
 // and the ledger.
 func (e *engine) write(c *report.Counts) error {
 	var failed error
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	dirty := false
 	for {
 		select {
 		case o, ok := <-e.out:
 			if !ok {
+				timer.Stop()
 				if failed == nil {
 					failed = e.flush()
 				}
@@ -561,12 +679,19 @@ func (e *engine) write(c *report.Counts) error {
 				continue // drain so that senders never block
 			}
 			failed = e.record(c, o)
-			if failed == nil && len(e.out) == 0 && len(e.intents) == 0 {
+			if !dirty {
+				dirty = true
+				timer.Reset(flushEvery)
+			}
+		case <-timer.C:
+			dirty = false
+			if failed == nil {
 				failed = e.flush()
 			}
 		case in := <-e.intents:
 			// Group commit: take every intent waiting, make them durable
-			// together, then let all their requests go.
+			// together (with the outcomes buffered so far), then let all
+			// their requests go.
 			batch := []intent{in}
 			for len(batch) < cap(e.intents) {
 				select {
@@ -595,16 +720,18 @@ func (e *engine) pending(batch []intent) error {
 	w := e.cfg.Reports
 	creds := false
 	for _, b := range batch {
-		o := b.o
-		if e.cfg.Ledger != nil {
-			if err := e.cfg.Ledger.Pending(o.key, o.row); err != nil {
-				return err
+		for _, j := range b.jobs {
+			o := j.o
+			if e.cfg.Ledger != nil {
+				if err := e.cfg.Ledger.Pending(o.key, o.row); err != nil {
+					return err
+				}
 			}
-		}
-		if len(o.secrets) > 0 {
-			creds = true
-			if err := w.WriteCredential(report.Credential{Row: o.row, Key: o.key, Login: o.login, Secrets: o.secrets}); err != nil {
-				return err
+			if len(o.secrets) > 0 {
+				creds = true
+				if err := w.WriteCredential(report.Credential{Row: o.row, Key: o.key, Login: o.login, Secrets: o.secrets}); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -658,8 +785,17 @@ func (e *engine) record(c *report.Counts, o outcome) error {
 		}
 		err = w.WriteFailure(report.Failure{Row: o.row, SourceRow: o.src, Cells: o.cells, Stage: o.stage, Error: o.err, HTTPStatus: o.http, Attempts: o.attempts})
 	}
-	if err == nil && e.cfg.Ledger != nil && o.key != "" && o.status != providers.StatusSkipped && o.stage != report.StageNotAttempted && !o.dup {
-		err = e.cfg.Ledger.Record(o.key, o.row, o.stage, o.status, o.vendorID, o.http, o.err)
+	if err == nil && e.cfg.Ledger != nil && o.key != "" && !o.dup {
+		switch {
+		case o.stage == report.StageNotAttempted:
+			// Made pending in a batch but never sent: nothing to look up
+			// next time, unless the key was pending before this run.
+			if o.pendingWritten && !o.hadPrior && o.attempts == 0 && !o.unknownBefore {
+				err = e.cfg.Ledger.Forget(o.key)
+			}
+		case o.status != providers.StatusSkipped:
+			err = e.cfg.Ledger.Record(o.key, o.row, o.stage, o.status, o.vendorID, o.http, o.err)
+		}
 	}
 	if err == nil && e.cfg.Progress != nil {
 		done, size := e.cfg.Source.Progress()

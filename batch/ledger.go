@@ -10,7 +10,9 @@ import (
 // own; they should buffer Record calls and make them durable in Flush
 // (group commit).
 type Ledger interface {
-	// Get returns what the ledger knows of key.
+	// Get returns what earlier runs recorded of key. (The pipeline never
+	// asks about a key it wrote itself in this run: a key repeated within
+	// one file fails before it reaches the ledger.)
 	Get(key string) (Entry, bool, error)
 	// Pending records that a create for key is about to be sent. It must be
 	// durable once Flush returns, before the request goes out: a crash then
@@ -18,6 +20,8 @@ type Ledger interface {
 	Pending(key string, row int) error
 	// Record records a row's outcome.
 	Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string) error
+	// Forget removes a key this run made pending but never sent.
+	Forget(key string) error
 	// Flush makes everything recorded so far durable.
 	Flush() error
 }

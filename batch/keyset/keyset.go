@@ -15,8 +15,10 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// DefaultSpill is how many keys are kept in memory before spilling.
-const DefaultSpill = 20000
+// DefaultSpill is how many keys are kept in memory before spilling: an HR
+// file of up to this many people (a few MB of keys) never touches the disk;
+// a larger one costs no more memory than that.
+const DefaultSpill = 100000
 
 // commitEvery bounds a spill transaction.
 const commitEvery = 5000

@@ -9,6 +9,7 @@
 package ledger
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -57,14 +58,32 @@ type Ledger struct {
 	path  string
 	runID int64
 	get   *sql.Stmt
-	buf   []entry
-	now   func() time.Time
+	// empty: the ledger held no key when opened, so Get needs no query
+	// (a first run reads nothing but its own writes, which it never asks
+	// about: duplicate keys within a file are caught before).
+	empty bool
+	// conn is the one connection that writes, with its statements
+	// prepared once.
+	conn   *sql.Conn
+	upsert *sql.Stmt
+	forget *sql.Stmt
+	buf    []entry
+	now    func() time.Time
 }
 
 type entry struct {
 	key, status, vendorID, msg string
 	row, http                  int
+	forget                     bool
 }
+
+const upsertSQL = `INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
+VALUES(?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(key) DO UPDATE SET
+  status = CASE WHEN users.status IN ('created', 'exists') AND excluded.status IN ('failed', 'pending') THEN users.status ELSE excluded.status END,
+  vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE users.vendor_id END,
+  row = excluded.row, run_id = excluded.run_id, http_status = excluded.http_status,
+  error = excluded.error, updated_at = excluded.updated_at`
 
 // Open opens (creating if needed) the ledger at path and starts a run.
 func Open(path, provider, endpoint string) (*Ledger, error) {
@@ -94,11 +113,32 @@ func Open(path, provider, endpoint string) (*Ledger, error) {
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}
 	l.runID, _ = res.LastInsertId()
-	if l.get, err = db.Prepare(`SELECT status, vendor_id, row FROM users WHERE key = ?`); err != nil {
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 1)`).Scan(&n); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	l.empty = n == 0
+	if err := l.prepare(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}
 	return l, nil
+}
+
+func (l *Ledger) prepare() error {
+	var err error
+	if l.get, err = l.db.Prepare(`SELECT status, vendor_id, row FROM users WHERE key = ?`); err != nil {
+		return err
+	}
+	if l.conn, err = l.db.Conn(context.Background()); err != nil {
+		return err
+	}
+	if l.upsert, err = l.conn.PrepareContext(context.Background(), upsertSQL); err != nil {
+		return err
+	}
+	l.forget, err = l.conn.PrepareContext(context.Background(), `DELETE FROM users WHERE key = ? AND status = 'pending' AND run_id = ?`)
+	return err
 }
 
 // OpenReadOnly opens an existing ledger for `onboard status`.
@@ -117,9 +157,12 @@ func (l *Ledger) Path() string { return l.path }
 // Key normalises a key the way the ledger stores it.
 func Key(k string) string { return strings.ToLower(strings.TrimSpace(k)) }
 
-// Get returns what the ledger knows of key.
+// Get returns what earlier runs recorded of key (see batch.Ledger).
 func (l *Ledger) Get(key string) (batch.Entry, bool, error) {
 	var e batch.Entry
+	if l.empty {
+		return e, false, nil
+	}
 	err := l.get.QueryRow(Key(key)).Scan(&e.Status, &e.VendorID, &e.Row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil
@@ -157,36 +200,36 @@ func (l *Ledger) Record(key string, row int, stage report.Stage, status provider
 	return nil
 }
 
+// Forget buffers the removal of a key this run made pending but never
+// sent (it only removes a pending entry of this run).
+func (l *Ledger) Forget(key string) error {
+	l.buf = append(l.buf, entry{key: Key(key), forget: true})
+	return nil
+}
+
 // Flush commits the buffered entries in one transaction.
 func (l *Ledger) Flush() error {
 	if len(l.buf) == 0 {
 		return nil
 	}
-	tx, err := l.db.Begin()
-	if err != nil {
-		return fmt.Errorf("ledger %s: %w", l.path, err)
-	}
-	stmt, err := tx.Prepare(`INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
-VALUES(?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT(key) DO UPDATE SET
-  status = CASE WHEN users.status IN ('created', 'exists') AND excluded.status IN ('failed', 'pending') THEN users.status ELSE excluded.status END,
-  vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE users.vendor_id END,
-  row = excluded.row, run_id = excluded.run_id, http_status = excluded.http_status,
-  error = excluded.error, updated_at = excluded.updated_at`)
-	if err != nil {
-		tx.Rollback()
+	ctx := context.Background()
+	if _, err := l.conn.ExecContext(ctx, "BEGIN"); err != nil {
 		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
 	now := l.stamp()
 	for _, e := range l.buf {
-		if _, err := stmt.Exec(e.key, e.status, e.vendorID, e.row, l.runID, e.http, e.msg, now); err != nil {
-			stmt.Close()
-			tx.Rollback()
+		var err error
+		if e.forget {
+			_, err = l.forget.ExecContext(ctx, e.key, l.runID)
+		} else {
+			_, err = l.upsert.ExecContext(ctx, e.key, e.status, e.vendorID, e.row, l.runID, e.http, e.msg, now)
+		}
+		if err != nil {
+			_, _ = l.conn.ExecContext(ctx, "ROLLBACK")
 			return fmt.Errorf("ledger %s: %w", l.path, err)
 		}
 	}
-	stmt.Close()
-	if err := tx.Commit(); err != nil {
+	if _, err := l.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
 	l.buf = l.buf[:0]
@@ -203,7 +246,14 @@ func (l *Ledger) Finish(c report.Counts) error {
 // Close flushes and closes the database.
 func (l *Ledger) Close() error {
 	err := l.Flush()
-	l.get.Close()
+	for _, st := range []*sql.Stmt{l.get, l.upsert, l.forget} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	if l.conn != nil {
+		l.conn.Close()
+	}
 	if cerr := l.db.Close(); err == nil {
 		err = cerr
 	}

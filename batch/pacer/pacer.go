@@ -15,6 +15,9 @@ import (
 	"go.uber.org/ratelimit"
 )
 
+// margin widens the spacing of grants (see New).
+const margin = 1.01
+
 // Pacer limits the rate of Wait returning nil. The zero rate means no limit.
 type Pacer struct {
 	reqs chan chan struct{}
@@ -28,7 +31,12 @@ func New(rate float64) *Pacer {
 	if rate <= 0 {
 		return p
 	}
-	per := time.Duration(float64(time.Second) / rate)
+	// Grants are spaced 1% wider than the rate asks. The vendor counts
+	// arrivals, not grants: a request delayed a few milliseconds on the
+	// way (scheduling, the network) would otherwise land in the same
+	// one-second window as the requests granted a second after it, and the
+	// vendor would see rate+1 or rate+2 in that window.
+	per := time.Duration(float64(time.Second) / rate * margin)
 	if per <= 0 {
 		return p
 	}

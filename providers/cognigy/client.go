@@ -72,7 +72,11 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 		return providers.Result{}, err
 	}
 	if isSuccess(resp.StatusCode) {
-		var u api.User
+		// Only the id is needed: decoding the whole echoed user costs more
+		// than the rest of the row's work.
+		var u struct {
+			MongoID string `json:"_id"`
+		}
 		if err := json.Unmarshal(data, &u); err != nil {
 			// Created, but the answer is unreadable: the user exists; say so
 			// rather than fail a row that worked.
