@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS users (
   http_status INTEGER NOT NULL DEFAULT 0,
   error       TEXT NOT NULL DEFAULT '',
   updated_at  TEXT NOT NULL     -- RFC 3339, UTC
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
   id          INTEGER PRIMARY KEY,
   provider    TEXT NOT NULL,
@@ -65,7 +65,8 @@ type Ledger struct {
 	// conn is the one connection that writes, with its statements
 	// prepared once.
 	conn   *sql.Conn
-	upsert *sql.Stmt
+	upsert *sql.Stmt // one entry
+	bulk   *sql.Stmt // chunk entries
 	forget *sql.Stmt
 	buf    []entry
 	now    func() time.Time
@@ -77,13 +78,20 @@ type entry struct {
 	forget                     bool
 }
 
-const upsertSQL = `INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
-VALUES(?, ?, ?, ?, ?, ?, ?, ?)
+// chunk is how many entries one upsert statement writes: one statement
+// per 32 rows instead of one per row.
+const chunk = 32
+
+func upsertSQL(rows int) string {
+	vals := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
+	return `INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
+VALUES ` + vals + `
 ON CONFLICT(key) DO UPDATE SET
   status = CASE WHEN users.status IN ('created', 'exists') AND excluded.status IN ('failed', 'pending') THEN users.status ELSE excluded.status END,
   vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE users.vendor_id END,
   row = excluded.row, run_id = excluded.run_id, http_status = excluded.http_status,
   error = excluded.error, updated_at = excluded.updated_at`
+}
 
 // Open opens (creating if needed) the ledger at path and starts a run.
 func Open(path, provider, endpoint string) (*Ledger, error) {
@@ -134,7 +142,10 @@ func (l *Ledger) prepare() error {
 	if l.conn, err = l.db.Conn(context.Background()); err != nil {
 		return err
 	}
-	if l.upsert, err = l.conn.PrepareContext(context.Background(), upsertSQL); err != nil {
+	if l.upsert, err = l.conn.PrepareContext(context.Background(), upsertSQL(1)); err != nil {
+		return err
+	}
+	if l.bulk, err = l.conn.PrepareContext(context.Background(), upsertSQL(chunk)); err != nil {
 		return err
 	}
 	l.forget, err = l.conn.PrepareContext(context.Background(), `DELETE FROM users WHERE key = ? AND status = 'pending' AND run_id = ?`)
@@ -217,23 +228,44 @@ func (l *Ledger) Flush() error {
 		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
 	now := l.stamp()
-	for _, e := range l.buf {
-		var err error
-		if e.forget {
+	args := make([]any, 0, 8*chunk)
+	var err error
+	for i := 0; i < len(l.buf) && err == nil; {
+		e := l.buf[i]
+		switch {
+		case e.forget:
 			_, err = l.forget.ExecContext(ctx, e.key, l.runID)
-		} else {
+			i++
+		case i+chunk <= len(l.buf) && noForget(l.buf[i:i+chunk]):
+			args = args[:0]
+			for _, e := range l.buf[i : i+chunk] {
+				args = append(args, e.key, e.status, e.vendorID, e.row, l.runID, e.http, e.msg, now)
+			}
+			_, err = l.bulk.ExecContext(ctx, args...)
+			i += chunk
+		default:
 			_, err = l.upsert.ExecContext(ctx, e.key, e.status, e.vendorID, e.row, l.runID, e.http, e.msg, now)
+			i++
 		}
-		if err != nil {
-			_, _ = l.conn.ExecContext(ctx, "ROLLBACK")
-			return fmt.Errorf("ledger %s: %w", l.path, err)
-		}
+	}
+	if err != nil {
+		_, _ = l.conn.ExecContext(ctx, "ROLLBACK")
+		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
 	if _, err := l.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
 	l.buf = l.buf[:0]
 	return nil
+}
+
+func noForget(es []entry) bool {
+	for _, e := range es {
+		if e.forget {
+			return false
+		}
+	}
+	return true
 }
 
 // Finish records the run's counts.
@@ -246,7 +278,7 @@ func (l *Ledger) Finish(c report.Counts) error {
 // Close flushes and closes the database.
 func (l *Ledger) Close() error {
 	err := l.Flush()
-	for _, st := range []*sql.Stmt{l.get, l.upsert, l.forget} {
+	for _, st := range []*sql.Stmt{l.get, l.upsert, l.bulk, l.forget} {
 		if st != nil {
 			st.Close()
 		}

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -91,5 +92,44 @@ func TestLedgerLifecycle(t *testing.T) {
 	var runs, finished int
 	if err := db.QueryRow(`SELECT COUNT(*), SUM(finished_at <> '') FROM runs`).Scan(&runs, &finished); err != nil || runs != 3 || finished != 1 {
 		t.Fatalf("runs: %d finished %d err %v", runs, finished, err)
+	}
+}
+
+func TestFlushInChunks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.db")
+	l, err := Open(path, "cognigy", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := chunk*3 + 5
+	for i := 0; i < n; i++ {
+		if err := l.Pending(fmt.Sprintf("k%d", i), i+2); err != nil {
+			t.Fatal(err)
+		}
+		if i == chunk+3 {
+			l.Forget("k1")
+		}
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		if err := l.Record(fmt.Sprintf("k%d", i), i+2, "", providers.StatusCreated, fmt.Sprint("id", i), 201, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Open(path, "cognigy", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for i := 0; i < n; i++ {
+		e, ok, err := l.Get(fmt.Sprintf("k%d", i))
+		if err != nil || !ok || e.Status != "created" || e.VendorID != fmt.Sprint("id", i) || e.Row != i+2 {
+			t.Fatalf("k%d: %+v %v %v", i, e, ok, err)
+		}
 	}
 }
