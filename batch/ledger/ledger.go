@@ -3,9 +3,13 @@
 // the source of truth for resuming after a crash and for nightly runs that
 // must create only the new hires.
 //
+// A run appends what happens to an events table: appends touch only the
+// last pages of the file, so a commit of 64 rows writes a few pages instead
+// of one page per row (a table keyed by e-mail address would take each row
+// to a different page). The events are folded into the users table, in key
+// order, when the run closes the ledger, and by the next Open after a crash.
 // Writes are buffered and committed together (group commit): the pipeline
-// calls Flush whenever its queue is empty and before any create is sent, so
-// a run at full speed commits many rows per transaction.
+// commits before any create is sent, and otherwise every few milliseconds.
 package ledger
 
 import (
@@ -37,6 +41,17 @@ CREATE TABLE IF NOT EXISTS users (
   error       TEXT NOT NULL DEFAULT '',
   updated_at  TEXT NOT NULL     -- RFC 3339, UTC
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (  -- the running run's writes, folded into users
+  id          INTEGER PRIMARY KEY,
+  key         TEXT NOT NULL,
+  status      TEXT NOT NULL,    -- as users.status, or forget
+  vendor_id   TEXT NOT NULL DEFAULT '',
+  row         INTEGER NOT NULL,
+  run_id      INTEGER NOT NULL,
+  http_status INTEGER NOT NULL DEFAULT 0,
+  error       TEXT NOT NULL DEFAULT '',
+  updated_at  TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
   id          INTEGER PRIMARY KEY,
   provider    TEXT NOT NULL,
@@ -51,23 +66,36 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 `
 
+// foldSQL moves the events into users, per key in the order they happened.
+// A failure or a pending create never hides that a user exists.
+const foldSQL = `
+INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
+  SELECT key, status, vendor_id, row, run_id, http_status, error, updated_at
+  FROM events WHERE status <> 'forget' ORDER BY key, id
+ON CONFLICT(key) DO UPDATE SET
+  status = CASE WHEN users.status IN ('created', 'exists') AND excluded.status IN ('failed', 'pending') THEN users.status ELSE excluded.status END,
+  vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE users.vendor_id END,
+  row = excluded.row, run_id = excluded.run_id, http_status = excluded.http_status,
+  error = excluded.error, updated_at = excluded.updated_at;
+DELETE FROM users WHERE status = 'pending' AND EXISTS (
+  SELECT 1 FROM events f WHERE f.status = 'forget' AND f.key = users.key AND f.run_id = users.run_id);
+DELETE FROM events;
+`
+
 // Ledger is an open ledger database. Get may be called from any goroutine;
-// Pending, Record and Flush from one (the pipeline's writer).
+// Pending, Record, Forget and Flush from one (the pipeline's writer).
 type Ledger struct {
 	db    *sql.DB
 	path  string
 	runID int64
 	get   *sql.Stmt
-	// empty: the ledger held no key when opened, so Get needs no query
-	// (a first run reads nothing but its own writes, which it never asks
-	// about: duplicate keys within a file are caught before).
+	// empty: the ledger held no key when opened, so Get needs no query.
 	empty bool
 	// conn is the one connection that writes, with its statements
 	// prepared once.
 	conn   *sql.Conn
-	upsert *sql.Stmt // one entry
-	bulk   *sql.Stmt // chunk entries
-	forget *sql.Stmt
+	append *sql.Stmt // one event
+	bulk   *sql.Stmt // chunk events
 	buf    []entry
 	now    func() time.Time
 }
@@ -75,25 +103,18 @@ type Ledger struct {
 type entry struct {
 	key, status, vendorID, msg string
 	row, http                  int
-	forget                     bool
 }
 
-// chunk is how many entries one upsert statement writes: one statement
-// per 32 rows instead of one per row.
+// chunk is how many events one statement appends.
 const chunk = 32
 
-func upsertSQL(rows int) string {
+func appendSQL(rows int) string {
 	vals := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
-	return `INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
-VALUES ` + vals + `
-ON CONFLICT(key) DO UPDATE SET
-  status = CASE WHEN users.status IN ('created', 'exists') AND excluded.status IN ('failed', 'pending') THEN users.status ELSE excluded.status END,
-  vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE users.vendor_id END,
-  row = excluded.row, run_id = excluded.run_id, http_status = excluded.http_status,
-  error = excluded.error, updated_at = excluded.updated_at`
+	return `INSERT INTO events(key, status, vendor_id, row, run_id, http_status, error, updated_at) VALUES ` + vals
 }
 
-// Open opens (creating if needed) the ledger at path and starts a run.
+// Open opens (creating if needed) the ledger at path, folds in what a
+// crashed run left, and starts a run.
 func Open(path, provider, endpoint string) (*Ledger, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -110,45 +131,56 @@ func Open(path, provider, endpoint string) (*Ledger, error) {
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	if _, err := db.Exec(Schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("ledger %s: %w (is it an onboard ledger?)", path, err)
-	}
 	l := &Ledger{db: db, path: path, now: time.Now}
-	res, err := db.Exec(`INSERT INTO runs(provider, endpoint, started_at) VALUES(?, ?, ?)`, provider, endpoint, l.stamp())
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("ledger %s: %w", path, err)
-	}
-	l.runID, _ = res.LastInsertId()
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 1)`).Scan(&n); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("ledger %s: %w", path, err)
-	}
-	l.empty = n == 0
-	if err := l.prepare(); err != nil {
+	if err := l.open(provider, endpoint); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}
 	return l, nil
 }
 
-func (l *Ledger) prepare() error {
+func (l *Ledger) open(provider, endpoint string) error {
+	ctx := context.Background()
+	if _, err := l.db.Exec(Schema); err != nil {
+		return fmt.Errorf("%w (is it an onboard ledger?)", err)
+	}
 	var err error
+	if l.conn, err = l.db.Conn(ctx); err != nil {
+		return err
+	}
+	if err := l.fold(ctx); err != nil {
+		return err
+	}
+	res, err := l.conn.ExecContext(ctx, `INSERT INTO runs(provider, endpoint, started_at) VALUES(?, ?, ?)`, provider, endpoint, l.stamp())
+	if err != nil {
+		return err
+	}
+	l.runID, _ = res.LastInsertId()
+	var n int
+	if err := l.conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 1)`).Scan(&n); err != nil {
+		return err
+	}
+	l.empty = n == 0
 	if l.get, err = l.db.Prepare(`SELECT status, vendor_id, row FROM users WHERE key = ?`); err != nil {
 		return err
 	}
-	if l.conn, err = l.db.Conn(context.Background()); err != nil {
+	if l.append, err = l.conn.PrepareContext(ctx, appendSQL(1)); err != nil {
 		return err
 	}
-	if l.upsert, err = l.conn.PrepareContext(context.Background(), upsertSQL(1)); err != nil {
+	l.bulk, err = l.conn.PrepareContext(ctx, appendSQL(chunk))
+	return err
+}
+
+// fold moves the events into users in one transaction.
+func (l *Ledger) fold(ctx context.Context) error {
+	if _, err := l.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return err
 	}
-	if l.bulk, err = l.conn.PrepareContext(context.Background(), upsertSQL(chunk)); err != nil {
+	if _, err := l.conn.ExecContext(ctx, foldSQL); err != nil {
+		_, _ = l.conn.ExecContext(ctx, "ROLLBACK")
 		return err
 	}
-	l.forget, err = l.conn.PrepareContext(context.Background(), `DELETE FROM users WHERE key = ? AND status = 'pending' AND run_id = ?`)
+	_, err := l.conn.ExecContext(ctx, "COMMIT")
 	return err
 }
 
@@ -168,7 +200,8 @@ func (l *Ledger) Path() string { return l.path }
 // Key normalises a key the way the ledger stores it.
 func Key(k string) string { return strings.ToLower(strings.TrimSpace(k)) }
 
-// Get returns what earlier runs recorded of key (see batch.Ledger).
+// Get returns what earlier runs recorded of key (see batch.Ledger): the
+// users table, which this run's events reach only when it closes.
 func (l *Ledger) Get(key string) (batch.Entry, bool, error) {
 	var e batch.Entry
 	if l.empty {
@@ -190,9 +223,8 @@ func (l *Ledger) Pending(key string, row int) error {
 	return nil
 }
 
-// Record buffers a row's outcome. A failure never overwrites a user known
-// to exist, and a row failed before the network (mapping, validation) is
-// not recorded over a pending create.
+// Record buffers a row's outcome. A row failed before the network
+// (mapping, validation) is not recorded: it never reached the vendor.
 func (l *Ledger) Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string) error {
 	e := entry{key: Key(key), row: row, vendorID: vendorID, http: http}
 	switch {
@@ -212,13 +244,13 @@ func (l *Ledger) Record(key string, row int, stage report.Stage, status provider
 }
 
 // Forget buffers the removal of a key this run made pending but never
-// sent (it only removes a pending entry of this run).
+// sent (only a pending entry of this run is removed).
 func (l *Ledger) Forget(key string) error {
-	l.buf = append(l.buf, entry{key: Key(key), forget: true})
+	l.buf = append(l.buf, entry{key: Key(key), status: "forget"})
 	return nil
 }
 
-// Flush commits the buffered entries in one transaction.
+// Flush commits the buffered entries in one transaction of appends.
 func (l *Ledger) Flush() error {
 	if len(l.buf) == 0 {
 		return nil
@@ -231,22 +263,17 @@ func (l *Ledger) Flush() error {
 	args := make([]any, 0, 8*chunk)
 	var err error
 	for i := 0; i < len(l.buf) && err == nil; {
-		e := l.buf[i]
-		switch {
-		case e.forget:
-			_, err = l.forget.ExecContext(ctx, e.key, l.runID)
-			i++
-		case i+chunk <= len(l.buf) && noForget(l.buf[i:i+chunk]):
-			args = args[:0]
-			for _, e := range l.buf[i : i+chunk] {
-				args = append(args, e.key, e.status, e.vendorID, e.row, l.runID, e.http, e.msg, now)
-			}
-			_, err = l.bulk.ExecContext(ctx, args...)
-			i += chunk
-		default:
-			_, err = l.upsert.ExecContext(ctx, e.key, e.status, e.vendorID, e.row, l.runID, e.http, e.msg, now)
-			i++
+		n := 1
+		st := l.append
+		if i+chunk <= len(l.buf) {
+			n, st = chunk, l.bulk
 		}
+		args = args[:0]
+		for _, e := range l.buf[i : i+n] {
+			args = append(args, e.key, e.status, e.vendorID, e.row, l.runID, e.http, e.msg, now)
+		}
+		_, err = st.ExecContext(ctx, args...)
+		i += n
 	}
 	if err != nil {
 		_, _ = l.conn.ExecContext(ctx, "ROLLBACK")
@@ -259,29 +286,25 @@ func (l *Ledger) Flush() error {
 	return nil
 }
 
-func noForget(es []entry) bool {
-	for _, e := range es {
-		if e.forget {
-			return false
-		}
-	}
-	return true
-}
-
 // Finish records the run's counts.
 func (l *Ledger) Finish(c report.Counts) error {
-	_, err := l.db.Exec(`UPDATE runs SET finished_at = ?, created = ?, existed = ?, skipped = ?, failed = ?, not_attempted = ? WHERE id = ?`,
+	_, err := l.conn.ExecContext(context.Background(), `UPDATE runs SET finished_at = ?, created = ?, existed = ?, skipped = ?, failed = ?, not_attempted = ? WHERE id = ?`,
 		l.stamp(), c.Created, c.Exists, c.Skipped, c.Failed, c.NotAttempted, l.runID)
 	return err
 }
 
-// Close flushes and closes the database.
+// Close flushes, folds this run's events into users and closes the
+// database. Closing without folding (a crash) loses nothing: the next Open
+// folds.
 func (l *Ledger) Close() error {
 	err := l.Flush()
-	for _, st := range []*sql.Stmt{l.get, l.upsert, l.bulk, l.forget} {
+	for _, st := range []*sql.Stmt{l.get, l.append, l.bulk} {
 		if st != nil {
 			st.Close()
 		}
+	}
+	if err == nil && l.conn != nil {
+		err = l.fold(context.Background())
 	}
 	if l.conn != nil {
 		l.conn.Close()
@@ -289,5 +312,8 @@ func (l *Ledger) Close() error {
 	if cerr := l.db.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("ledger %s: %w", l.path, err)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ type runOptions struct {
 	noLedger    bool
 	recheck     bool
 	grace       time.Duration
+	cpuprofile  string
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -78,12 +80,21 @@ early (interrupted, or the vendor refused the credentials).`,
 	f.BoolVar(&o.noLedger, "no-ledger", false, "run without a ledger: no resume, no skipping of users created by earlier runs")
 	f.BoolVar(&o.recheck, "recheck", false, "ignore the ledger's answers and look each user up at the vendor instead")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "after Ctrl-C, how long requests already sent may take")
+	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file (for make bench)")
+	_ = f.MarkHidden("cpuprofile")
 	return cmd
 }
 
 func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 	log := a.logger()
 	started := time.Now()
+	if o.cpuprofile != "" {
+		stop, err := startCPUProfile(o.cpuprofile)
+		if err != nil {
+			return fail(exitNotSent, "%v", err)
+		}
+		defer stop()
+	}
 	p, err := a.prepare(o.jobPath, o.in)
 	if err != nil {
 		return err
@@ -281,4 +292,16 @@ func serveSandbox(sb http.Handler, addr string) (url string, stop func(), err er
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
