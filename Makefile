@@ -32,7 +32,7 @@ lint:
 	$(GO) vet ./...
 
 bench: build
-	$(GO) run ./bench/cmd/benchrun -bin $(BIN) -out bench/results.md
+	$(GO) run ./bench/cmd/benchrun -bin $(BIN) -go $(GO) -out bench/results.md
 
 clean:
 	rm -rf bin demo-out onboard-out
