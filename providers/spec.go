@@ -2,6 +2,7 @@ package providers
 
 import (
 	"fmt"
+	"net/mail"
 	"regexp"
 	"sort"
 	"strconv"
@@ -518,4 +519,19 @@ func joinQuoted(l []string) string {
 		q[i] = strconv.Quote(s)
 	}
 	return strings.Join(q, ", ")
+}
+
+// EmailProblem is the one e-mail rule every provider applies offline: a
+// bare address (no display name) that net/mail reads back unchanged, with a
+// dot in its domain. It returns "" for a good address, else a message.
+func EmailProblem(e string) string {
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || a.Name != "" {
+		return fmt.Sprintf("%q is not an e-mail address", e)
+	}
+	domain := e[strings.LastIndexByte(e, '@')+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return fmt.Sprintf("%q is not an e-mail address (the domain needs a dot)", e)
+	}
+	return ""
 }

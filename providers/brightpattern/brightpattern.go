@@ -31,7 +31,6 @@ package brightpattern
 
 import (
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 	"unicode"
@@ -115,8 +114,8 @@ func (Provider) Validate(rec providers.Record, _ providers.Options) []providers.
 		errs = append(errs, providers.FieldError{Field: "loginId", Msg: fmt.Sprintf("%q contains spaces", id)})
 	}
 	if e := rec.String("email"); e != "" {
-		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".") {
-			errs = append(errs, providers.FieldError{Field: "email", Msg: fmt.Sprintf("%q is not an e-mail address", e)})
+		if msg := providers.EmailProblem(e); msg != "" {
+			errs = append(errs, providers.FieldError{Field: "email", Msg: msg})
 		}
 	}
 	for _, f := range []string{"firstName", "lastName", "team"} {

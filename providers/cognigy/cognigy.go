@@ -9,8 +9,6 @@
 package cognigy
 
 import (
-	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 
@@ -79,8 +77,8 @@ func (Provider) Describe() *providers.Description { return description }
 func (Provider) Validate(rec providers.Record, _ providers.Options) []providers.FieldError {
 	var errs []providers.FieldError
 	if e := rec.String("cxoneEmail"); e != "" {
-		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
-			errs = append(errs, providers.FieldError{Field: "cxoneEmail", Msg: fmt.Sprintf("%q is not an e-mail address", e)})
+		if msg := providers.EmailProblem(e); msg != "" {
+			errs = append(errs, providers.FieldError{Field: "cxoneEmail", Msg: msg})
 		}
 	}
 	if rec.String("id") != strings.TrimSpace(rec.String("id")) {

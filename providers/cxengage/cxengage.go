@@ -31,7 +31,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"slices"
 	"sort"
@@ -151,16 +150,8 @@ func (Provider) Validate(rec providers.Record, opts providers.Options) []provide
 	return errs
 }
 
-// validEmail accepts a bare address (no display name, no spaces) whose
-// domain has a dot.
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	return at > 0 && strings.Contains(s[at+1:], ".") && !strings.HasSuffix(s, ".")
-}
+// validEmail is the shared e-mail rule (providers.EmailProblem).
+func validEmail(s string) bool { return providers.EmailProblem(s) == "" }
 
 // toE164 reads raw as a phone number, in region when it has no +country
 // code, and returns it in E.164.

@@ -41,7 +41,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"strings"
 
@@ -64,19 +63,8 @@ var usernamePattern = regexp.MustCompile(`^[^\s/\p{Cc}](?:[^/\p{Cc}]*[^\s/\p{Cc}
 const usernameHelp = "free of '/' and control characters, without leading or trailing spaces"
 
 // emailProblem is the e-mail rule [?], shared by Validate and the sandbox:
-// what net/mail reads back unchanged, with a dotted domain. It returns "" for
-// a good address.
-func emailProblem(e string) string {
-	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e {
-		return fmt.Sprintf("%q is not an e-mail address", e)
-	}
-	domain := e[strings.LastIndexByte(e, '@')+1:]
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return fmt.Sprintf("%q is not an e-mail address (the domain needs a dot)", e)
-	}
-	return ""
-}
+// the one all providers use (providers.EmailProblem).
+func emailProblem(e string) string { return providers.EmailProblem(e) }
 
 // Provider is the NICE CXone Expert provider.
 type Provider struct{}
