@@ -51,14 +51,13 @@ type outcome struct {
 }
 
 type setup struct {
-	jobPath  string
-	input    string
-	sandbox  providers.Sandbox
-	ledger   string
-	opts     func(*batch.Config)
-	client   providers.Client
-	ctx      context.Context
-	provider string
+	jobPath string
+	input   string
+	sandbox providers.Sandbox
+	ledger  string
+	opts    func(*batch.Config)
+	client  providers.Client
+	ctx     context.Context
 }
 
 // run performs one import of a sample (or given) job against a sandbox.

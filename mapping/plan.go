@@ -673,7 +673,7 @@ func (c *compiled) lookup(s string) (any, error) {
 	if c.def != nil {
 		return c.def, nil
 	}
-	return nil, fmt.Errorf("no map entry for %q (map has: %s); add it to map: or set default:", s, quoteAll(c.mapKeys))
+	return nil, fmt.Errorf("no map entry for %q (map has: %s); add it to the map or set a default", s, quoteAll(c.mapKeys))
 }
 
 // find is c.mapTo[normal(s)]; short ASCII keys are lowered in a stack

@@ -331,7 +331,7 @@ func TestApply(t *testing.T) {
 		{
 			name: "unmapped list item without default", fields: "  roles: { column: Dept, split: \";\", map: { Sales: base_role, Support: liveAgentAgent } }\n",
 			row:   row{"Dept": "Sales;Marketing"},
-			probs: []string{`column "Dept" (field roles): no map entry for "Marketing" (map has: "Sales", "Support"); add it to map: or set default:`},
+			probs: []string{`column "Dept" (field roles): no map entry for "Marketing" (map has: "Sales", "Support"); add it to the map or set a default`},
 		},
 		{
 			name: "unmapped list item takes the default", fields: "  roles: { column: Dept, split: \";\", map: { Sales: base_role }, default: [x, base_role] }\n",
@@ -363,7 +363,7 @@ func TestApply(t *testing.T) {
 		},
 		{
 			name: "text map: unmapped without default", fields: "  team: { column: Dept, map: { Sales: s } }\n",
-			row: row{"Dept": "Marketing"}, probs: []string{`column "Dept" (field team): no map entry for "Marketing" (map has: "Sales"); add it to map: or set default:`},
+			row: row{"Dept": "Marketing"}, probs: []string{`column "Dept" (field team): no map entry for "Marketing" (map has: "Sales"); add it to the map or set a default`},
 		},
 		{name: "when_empty: skip ignores the default", fields: "  team: { column: Dept, default: general, when_empty: skip }\n", row: row{}, want: providers.Record{}},
 		{name: "when_empty: default", fields: "  team: { column: Dept, default: general, when_empty: default }\n", row: row{"Dept": " "}, want: providers.Record{"team": "general"}},

@@ -19,11 +19,10 @@ import (
 type Kit struct {
 	opts providers.SandboxOptions
 
-	mu        sync.Mutex
-	rng       *rand.Rand
-	stats     providers.SandboxStats
-	window    []time.Time // create arrivals in the last second
-	createdAt time.Time
+	mu     sync.Mutex
+	rng    *rand.Rand
+	stats  providers.SandboxStats
+	window []time.Time // create arrivals in the last second
 }
 
 // New returns a kit applying opts.
