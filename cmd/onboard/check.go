@@ -36,7 +36,10 @@ input cannot be used at all.`,
 		Example: `  onboard check --job samples/cognigy/job.yaml
   onboard check --job job.yaml --input new-hires.csv --previews 1`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.check(o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneGC(true)
+			return a.check(o)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.jobPath, "job", "", "job file (YAML)")

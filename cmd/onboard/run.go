@@ -62,6 +62,8 @@ early (interrupted, or the vendor refused the credentials).`,
   onboard run --job job.yaml --input reports/monday/failures.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// An in-process sandbox keeps every user: no memory limit then.
+			tuneGC(!o.sandbox)
 			return a.run(cmd, o)
 		},
 	}
