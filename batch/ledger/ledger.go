@@ -3,11 +3,21 @@
 // the source of truth for resuming after a crash and for nightly runs that
 // must create only the new hires.
 //
-// A run appends what happens to an events table: appends touch only the
-// last pages of the file, so a commit of 64 rows writes a few pages instead
-// of one page per row (a table keyed by e-mail address would take each row
-// to a different page). The events are folded into the users table, in key
-// order, when the run closes the ledger, and by the next Open after a crash.
+// A run never writes the users table while it goes: a table keyed by e-mail
+// address would take nearly every row to a different page. It appends
+// instead, in two shapes:
+//
+//   - "about to send" (pending) goes into the pending table, one row per
+//     commit holding the whole batch's keys as a JSON array. It is only read
+//     after a crash, so it costs one insert per commit, not one per key.
+//   - Outcomes (and "never sent after all") go into the events table, one
+//     row each.
+//
+// A clean Close folds the events into users, in key order, and drops the
+// pending batches: by then every pending key has an outcome (or is written
+// as a pending event, when it has none). The next Open after a crash folds
+// both, pending batches first.
+//
 // Writes are buffered and committed together (group commit): the pipeline
 // commits before any create is sent, and otherwise every few milliseconds.
 package ledger
@@ -15,10 +25,13 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,7 +54,13 @@ CREATE TABLE IF NOT EXISTS users (
   error       TEXT NOT NULL DEFAULT '',
   updated_at  TEXT NOT NULL     -- RFC 3339, UTC
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (  -- the running run's writes, folded into users
+CREATE TABLE IF NOT EXISTS pending ( -- the running run's "about to send", one row per commit
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL,
+  updated_at  TEXT NOT NULL,
+  keys        TEXT NOT NULL     -- JSON: [[row, "key"], ...]
+);
+CREATE TABLE IF NOT EXISTS events (  -- the running run's outcomes, folded into users
   id          INTEGER PRIMARY KEY,
   key         TEXT NOT NULL,
   status      TEXT NOT NULL,    -- as users.status, or forget
@@ -66,17 +85,33 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 `
 
-// foldSQL moves the events into users, per key in the order they happened.
-// A failure or a pending create never hides that a user exists.
-const foldSQL = `
-INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
-  SELECT key, status, vendor_id, row, run_id, http_status, error, updated_at
-  FROM events WHERE status <> 'forget' ORDER BY key, id
+// upsertSQL is how an entry lands on a key users already holds: a failure
+// or a pending create never hides that a user exists.
+const upsertSQL = `
 ON CONFLICT(key) DO UPDATE SET
   status = CASE WHEN users.status IN ('created', 'exists') AND excluded.status IN ('failed', 'pending') THEN users.status ELSE excluded.status END,
   vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE users.vendor_id END,
   row = excluded.row, run_id = excluded.run_id, http_status = excluded.http_status,
   error = excluded.error, updated_at = excluded.updated_at;
+`
+
+// recoverSQL makes the keys of a crashed run's pending batches pending in
+// users; the events folded after it then say what became of them.
+const recoverSQL = `
+INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
+  SELECT k.value ->> 1, 'pending', '', k.value ->> 0, p.run_id, 0, '', p.updated_at
+  FROM pending p, json_each(p.keys) k WHERE true ORDER BY 1, p.id
+` + upsertSQL + `
+DELETE FROM pending;
+`
+
+// foldSQL moves the events into users, per key in the order they happened,
+// and removes the pending entries of keys this run never sent.
+const foldSQL = `
+INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
+  SELECT key, status, vendor_id, row, run_id, http_status, error, updated_at
+  FROM events WHERE status <> 'forget' ORDER BY key, id
+` + upsertSQL + `
 DELETE FROM users WHERE status = 'pending' AND EXISTS (
   SELECT 1 FROM events f WHERE f.status = 'forget' AND f.key = users.key AND f.run_id = users.run_id);
 DELETE FROM events;
@@ -93,11 +128,17 @@ type Ledger struct {
 	empty bool
 	// conn is the one connection that writes, with its statements
 	// prepared once.
-	conn   *sql.Conn
-	append *sql.Stmt // one event
-	bulk   *sql.Stmt // chunk events
-	buf    []entry
-	now    func() time.Time
+	conn    *sql.Conn
+	append  *sql.Stmt // one event
+	bulk    *sql.Stmt // chunk events
+	pending *sql.Stmt // one batch of pending keys
+	buf     []entry   // outcomes and forgets not yet committed
+	keys    []byte    // pending keys not yet committed, as a JSON array under way
+	// inflight holds the keys made pending and not yet given an outcome (at
+	// most the rows in flight): Close writes them as pending events, so
+	// the pending batches can be dropped.
+	inflight map[string]int
+	now      func() time.Time
 }
 
 type entry struct {
@@ -108,10 +149,23 @@ type entry struct {
 // chunk is how many events one statement appends.
 const chunk = 32
 
-func appendSQL(rows int) string {
-	vals := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
-	return `INSERT INTO events(key, status, vendor_id, row, run_id, http_status, error, updated_at) VALUES ` + vals
+func appendSQL(rows int, runID int64) string {
+	// The run id is a literal: one value fewer to bind per row. (Sharing
+	// one numbered parameter for the time costs more than it saves: the
+	// driver then looks every parameter up by name.)
+	var b strings.Builder
+	b.WriteString(`INSERT INTO events(key, status, vendor_id, row, http_status, error, run_id, updated_at) VALUES `)
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(?, ?, ?, ?, ?, ?, %d, ?)", runID)
+	}
+	return b.String()
 }
+
+// perEvent is how many values one event binds.
+const perEvent = 7
 
 // Open opens (creating if needed) the ledger at path, folds in what a
 // crashed run left, and starts a run.
@@ -131,7 +185,7 @@ func Open(path, provider, endpoint string) (*Ledger, error) {
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	l := &Ledger{db: db, path: path, now: time.Now}
+	l := &Ledger{db: db, path: path, now: time.Now, inflight: make(map[string]int)}
 	if err := l.open(provider, endpoint); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
@@ -148,7 +202,7 @@ func (l *Ledger) open(provider, endpoint string) error {
 	if l.conn, err = l.db.Conn(ctx); err != nil {
 		return err
 	}
-	if err := l.fold(ctx); err != nil {
+	if err := l.fold(ctx, recoverSQL+foldSQL); err != nil {
 		return err
 	}
 	res, err := l.conn.ExecContext(ctx, `INSERT INTO runs(provider, endpoint, started_at) VALUES(?, ?, ?)`, provider, endpoint, l.stamp())
@@ -164,19 +218,22 @@ func (l *Ledger) open(provider, endpoint string) error {
 	if l.get, err = l.db.Prepare(`SELECT status, vendor_id, row FROM users WHERE key = ?`); err != nil {
 		return err
 	}
-	if l.append, err = l.conn.PrepareContext(ctx, appendSQL(1)); err != nil {
+	if l.append, err = l.conn.PrepareContext(ctx, appendSQL(1, l.runID)); err != nil {
 		return err
 	}
-	l.bulk, err = l.conn.PrepareContext(ctx, appendSQL(chunk))
+	if l.bulk, err = l.conn.PrepareContext(ctx, appendSQL(chunk, l.runID)); err != nil {
+		return err
+	}
+	l.pending, err = l.conn.PrepareContext(ctx, `INSERT INTO pending(run_id, updated_at, keys) VALUES(?, ?, ?)`)
 	return err
 }
 
-// fold moves the events into users in one transaction.
-func (l *Ledger) fold(ctx context.Context) error {
+// fold runs the folding statements in one transaction.
+func (l *Ledger) fold(ctx context.Context, stmts string) error {
 	if _, err := l.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return err
 	}
-	if _, err := l.conn.ExecContext(ctx, foldSQL); err != nil {
+	if _, err := l.conn.ExecContext(ctx, stmts); err != nil {
 		_, _ = l.conn.ExecContext(ctx, "ROLLBACK")
 		return err
 	}
@@ -219,14 +276,40 @@ func (l *Ledger) Get(key string) (batch.Entry, bool, error) {
 
 // Pending buffers "a create for key is about to be sent".
 func (l *Ledger) Pending(key string, row int) error {
-	l.buf = append(l.buf, entry{key: Key(key), status: batch.LedgerPending, row: row})
+	key = Key(key)
+	l.inflight[key] = row
+	if len(l.keys) == 0 {
+		l.keys = append(l.keys, '[')
+	} else {
+		l.keys = append(l.keys, ',')
+	}
+	l.keys = append(l.keys, '[')
+	l.keys = strconv.AppendInt(l.keys, int64(row), 10)
+	l.keys = append(l.keys, ',')
+	l.keys = appendJSONString(l.keys, key)
+	l.keys = append(l.keys, ']')
 	return nil
+}
+
+// appendJSONString appends s as a JSON string. encoding/json is used only
+// for the rare key that needs escaping.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			q, _ := json.Marshal(s) // cannot fail for a string
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // Record buffers a row's outcome. A row failed before the network
 // (mapping, validation) is not recorded: it never reached the vendor.
 func (l *Ledger) Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string) error {
 	e := entry{key: Key(key), row: row, vendorID: vendorID, http: http}
+	delete(l.inflight, e.key)
 	switch {
 	case stage == "":
 		e.status = string(status)
@@ -246,13 +329,15 @@ func (l *Ledger) Record(key string, row int, stage report.Stage, status provider
 // Forget buffers the removal of a key this run made pending but never
 // sent (only a pending entry of this run is removed).
 func (l *Ledger) Forget(key string) error {
-	l.buf = append(l.buf, entry{key: Key(key), status: "forget"})
+	key = Key(key)
+	delete(l.inflight, key)
+	l.buf = append(l.buf, entry{key: key, status: "forget"})
 	return nil
 }
 
 // Flush commits the buffered entries in one transaction of appends.
 func (l *Ledger) Flush() error {
-	if len(l.buf) == 0 {
+	if len(l.buf) == 0 && len(l.keys) == 0 {
 		return nil
 	}
 	ctx := context.Background()
@@ -260,8 +345,12 @@ func (l *Ledger) Flush() error {
 		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
 	now := l.stamp()
-	args := make([]any, 0, 8*chunk)
 	var err error
+	if len(l.keys) > 0 {
+		l.keys = append(l.keys, ']')
+		_, err = l.pending.ExecContext(ctx, l.runID, now, l.keys)
+	}
+	args := make([]any, 0, perEvent*chunk)
 	for i := 0; i < len(l.buf) && err == nil; {
 		n := 1
 		st := l.append
@@ -270,7 +359,7 @@ func (l *Ledger) Flush() error {
 		}
 		args = args[:0]
 		for _, e := range l.buf[i : i+n] {
-			args = append(args, e.key, e.status, e.vendorID, e.row, l.runID, e.http, e.msg, now)
+			args = append(args, e.key, e.status, e.vendorID, e.row, e.http, e.msg, now)
 		}
 		_, err = st.ExecContext(ctx, args...)
 		i += n
@@ -283,6 +372,7 @@ func (l *Ledger) Flush() error {
 		return fmt.Errorf("ledger %s: %w", l.path, err)
 	}
 	l.buf = l.buf[:0]
+	l.keys = l.keys[:0]
 	return nil
 }
 
@@ -294,17 +384,27 @@ func (l *Ledger) Finish(c report.Counts) error {
 }
 
 // Close flushes, folds this run's events into users and closes the
-// database. Closing without folding (a crash) loses nothing: the next Open
+// database. A key still pending (sent, no outcome recorded) becomes a
+// pending event first, so this run's pending batches can be dropped
+// unread. Closing without folding (a crash) loses nothing: the next Open
 // folds.
 func (l *Ledger) Close() error {
+	open := make([]string, 0, len(l.inflight))
+	for k := range l.inflight {
+		open = append(open, k)
+	}
+	sort.Strings(open)
+	for _, k := range open {
+		l.buf = append(l.buf, entry{key: k, status: batch.LedgerPending, row: l.inflight[k]})
+	}
 	err := l.Flush()
-	for _, st := range []*sql.Stmt{l.get, l.append, l.bulk} {
+	for _, st := range []*sql.Stmt{l.get, l.append, l.bulk, l.pending} {
 		if st != nil {
 			st.Close()
 		}
 	}
 	if err == nil && l.conn != nil {
-		err = l.fold(context.Background())
+		err = l.fold(context.Background(), `DELETE FROM pending WHERE run_id = `+strconv.FormatInt(l.runID, 10)+`;`+foldSQL)
 	}
 	if l.conn != nil {
 		l.conn.Close()

@@ -133,3 +133,104 @@ func TestFlushInChunks(t *testing.T) {
 		}
 	}
 }
+
+// crash closes the database the way a killed process leaves it: nothing
+// folded, the pending batches and events still there.
+func crash(t *testing.T, l *Ledger) {
+	t.Helper()
+	if err := l.conn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOpenAfterCrash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.db")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := Open(path, "cognigy", "x")
+	must(err)
+	must(l.Record("old@x.com", 2, "", providers.StatusCreated, "id-old", 201, ""))
+	must(l.Close())
+
+	l, err = Open(path, "cognigy", "x")
+	must(err)
+	for i, k := range []string{"a@x.com", "b@x.com", "c@x.com", "old@x.com", `we"ird\key@x.com`, "é@x.com"} {
+		must(l.Pending(k, i+2))
+	}
+	must(l.Flush())
+	must(l.Record("a@x.com", 2, "", providers.StatusCreated, "id-a", 201, ""))
+	must(l.Forget("c@x.com"))
+	must(l.Flush())
+	must(l.Pending("unflushed@x.com", 9)) // never committed: never sent
+	crash(t, l)
+
+	db, err := OpenReadOnly(path)
+	must(err)
+	var batches int
+	must(db.QueryRow(`SELECT COUNT(*) FROM pending`).Scan(&batches))
+	db.Close()
+	if batches != 1 {
+		t.Fatalf("pending batches left by the crash: %d, want 1", batches)
+	}
+
+	l, err = Open(path, "cognigy", "x")
+	must(err)
+	defer l.Close()
+	want := map[string]string{
+		"a@x.com":          "created",
+		"b@x.com":          "pending", // sent, no outcome: looked up next time
+		"old@x.com":        "created", // a pending create never hides a user
+		`we"ird\key@x.com`: "pending",
+		"é@x.com":          "pending",
+		"c@x.com":          "", // made pending, then never sent
+		"unflushed@x.com":  "",
+	}
+	for k, status := range want {
+		e, ok, err := l.Get(k)
+		must(err)
+		if !ok && status != "" || ok && e.Status != status {
+			t.Errorf("%s: got %+v (found %v), want %q", k, e, ok, status)
+		}
+	}
+	if e, _, _ := l.Get("b@x.com"); e.Row != 3 {
+		t.Errorf("b's row: %d, want 3", e.Row)
+	}
+}
+
+// TestCloseWritesOpenKeysPending: a key sent without a recorded outcome
+// stays pending after a clean close, though the pending batches are
+// dropped.
+func TestCloseWritesOpenKeysPending(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.db")
+	l, err := Open(path, "cognigy", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = l.Pending("a@x.com", 2)
+	_ = l.Pending("b@x.com", 3)
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	_ = l.Record("a@x.com", 2, "", providers.StatusCreated, "id-a", 201, "")
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Open(path, "cognigy", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if e, _, _ := l.Get("b@x.com"); e.Status != batch.LedgerPending || e.Row != 3 {
+		t.Fatalf("b: %+v, want pending row 3", e)
+	}
+	if e, _, _ := l.Get("a@x.com"); e.Status != "created" {
+		t.Fatalf("a: %+v", e)
+	}
+}

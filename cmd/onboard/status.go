@@ -56,9 +56,9 @@ failed or pending, and the last runs. The README documents its schema.`,
 			}
 			rows.Close()
 			fmt.Fprintf(a.stdout, "  %-8s %d\n", "total", total)
-			var events int
-			if err := db.QueryRow(`SELECT COUNT(*) FROM events`).Scan(&events); err == nil && events > 0 {
-				fmt.Fprintf(a.stdout, "  plus %d events of a run still going, or that ended without closing the ledger (a crash); the next run folds them in\n", events)
+			var events, batches int
+			if err := db.QueryRow(`SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM pending)`).Scan(&events, &batches); err == nil && events+batches > 0 {
+				fmt.Fprintf(a.stdout, "  plus %d outcomes and %d batches of pending keys of a run still going, or that ended without closing the ledger (a crash); the next run folds them in\n", events, batches)
 			}
 			fmt.Fprintf(a.stdout, "\nlast runs:\n")
 			runs, err := db.Query(`SELECT id, provider, started_at, finished_at, created, existed, skipped, failed, not_attempted FROM runs ORDER BY id DESC LIMIT 5`)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,7 +31,7 @@ type bareResult struct {
 // into memory, then only POSTs them to url with concurrency requests in
 // flight, timing the POSTs alone. It uses the same transport settings as
 // onboard (providers.DefaultHTTPClient) and reads every answer in full.
-func bareClient(url, bodiesPath string, concurrency int) error {
+func bareClient(url, bodiesPath string, concurrency int, cpuprofile string) error {
 	f, err := os.Open(bodiesPath)
 	if err != nil {
 		return err
@@ -50,6 +51,19 @@ func bareClient(url, bodiesPath string, concurrency int) error {
 	var next, ok atomic.Int64
 	var firstErr atomic.Pointer[string]
 	var wg sync.WaitGroup
+	if cpuprofile != "" {
+		pf, err := os.Create(cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			pf.Close()
+		}()
+	}
 	start := time.Now()
 	for range concurrency {
 		wg.Add(1)

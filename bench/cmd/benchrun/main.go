@@ -84,8 +84,9 @@ func main() {
 		url := fs.String("url", "", "sandbox base URL")
 		bodies := fs.String("bodies", "", "JSON lines, one body per request")
 		conc := fs.Int("concurrency", 8, "requests in flight")
+		prof := fs.String("cpuprofile", "", "write a CPU profile of the POSTs here (to compare with onboard run --cpuprofile)")
 		_ = fs.Parse(os.Args[2:])
-		if err := bareClient(*url, *bodies, *conc); err != nil {
+		if err := bareClient(*url, *bodies, *conc, *prof); err != nil {
 			fmt.Fprintln(os.Stderr, "bare:", err)
 			os.Exit(1)
 		}
