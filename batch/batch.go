@@ -135,7 +135,7 @@ type job struct {
 
 // batchMax bounds a batch of rows made pending together. A crash leaves at
 // most this many more keys pending (each costs a lookup on the next run).
-const batchMax = 64
+const batchMax = 256
 
 // batchWait is the longest a row ready to send waits for its batch to fill.
 const batchWait = time.Millisecond

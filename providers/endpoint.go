@@ -67,3 +67,62 @@ func JSONPreview(requestLine string, body any) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// Template is one request line and the headers every request of it
+// carries, built once per client: the workers send thousands of creates to
+// the same URL, and parsing it and canonicalising the headers each time
+// costs more than the rest of building a request. The header may hold a
+// credential (Basic auth), so a Template is never printed or logged.
+type Template struct {
+	method string
+	url    url.URL
+	header http.Header
+}
+
+// NewTemplate parses rawURL once. header is copied; Content-Type and
+// User-Agent are set as NewRequest sets them.
+func NewTemplate(method, rawURL, contentType, agent string, header http.Header) (*Template, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	h := header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	if agent != "" {
+		h.Set("User-Agent", agent)
+	}
+	return &Template{method: method, url: *u, header: h}, nil
+}
+
+// BasicAuth returns the value of an Authorization header for Basic auth,
+// as http.Request.SetBasicAuth would set it.
+func BasicAuth(user, pass string) string {
+	r := http.Request{Header: http.Header{}}
+	r.SetBasicAuth(user, pass)
+	return r.Header.Get("Authorization")
+}
+
+// New returns a request of the template with body (nil for none).
+func (t *Template) New(ctx context.Context, body []byte) *http.Request {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	// An empty URL parses without work; the parsed one is copied in.
+	req, err := http.NewRequestWithContext(ctx, t.method, "", rd)
+	if err != nil {
+		// Only a nil context or an invalid method fail here, and both are
+		// the caller's bug.
+		panic("providers: " + err.Error())
+	}
+	u := t.url
+	req.URL = &u
+	req.Host = u.Host
+	req.Header = t.header.Clone()
+	return req
+}

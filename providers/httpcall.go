@@ -33,22 +33,46 @@ func DefaultHTTPClient() *http.Client {
 // (CXone Expert takes the password as a query parameter).
 func Do(ctx context.Context, hc *http.Client, vendor, op string, req *http.Request) (*http.Response, []byte, error) {
 	var wrote atomic.Bool
-	trace := &httptrace.ClientTrace{
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
-	}
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
+	})
+	return do(hc, vendor, op, req.WithContext(ctx), &wrote)
+}
+
+// Send is Do for a request of a template: the request is built with the
+// traced context, saving Do's copy of it.
+func Send(ctx context.Context, hc *http.Client, vendor, op string, t *Template, body []byte) (*http.Response, []byte, error) {
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	})
+	return do(hc, vendor, op, t.New(ctx, body), &wrote)
+}
+
+func do(hc *http.Client, vendor, op string, req *http.Request, wrote *atomic.Bool) (*http.Response, []byte, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, nil, transportError(vendor, op, err, wrote.Load())
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
+	body, err := readBody(resp)
 	if err != nil {
 		// The status line arrived, so the vendor read the request; the
 		// outcome is still unknown without the body.
 		return nil, nil, transportError(vendor, op, err, true)
 	}
 	return resp, body, nil
+}
+
+// readBody reads at most MaxBody bytes of the answer, in one allocation
+// when the length is announced.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= MaxBody {
+		buf := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, buf)
+		return buf, err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, MaxBody))
 }
 
 func transportError(vendor, op string, err error, written bool) *Error {

@@ -12,6 +12,8 @@ import (
 // pipeline does it: a pending entry and an outcome per row, committed in
 // groups of 64 rows, then Close (which folds the events into users).
 // "append" stops the clock before Close; "close" times Close alone.
+var flushRows = 64
+
 func BenchmarkLedger(b *testing.B) {
 	for _, part := range []string{"append", "close", "all"} {
 		b.Run(part, func(b *testing.B) {
@@ -27,7 +29,7 @@ func BenchmarkLedger(b *testing.B) {
 				key := fmt.Sprintf("user%07d@example.com", (i*7919)%b.N+0)
 				_ = l.Pending(key, i+2)
 				_ = l.Record(key, i+2, "", providers.StatusCreated, "64b1f0c2a9e3d4b5c6a7f801", 201, "")
-				if i%64 == 63 {
+				if i%flushRows == flushRows-1 {
 					if err := l.Flush(); err != nil {
 						b.Fatal(err)
 					}

@@ -13,11 +13,12 @@ import (
 )
 
 type client struct {
-	base  string
-	user  string
-	pass  string
-	hc    *http.Client
-	agent string
+	base   string
+	user   string
+	pass   string
+	hc     *http.Client
+	agent  string
+	create *providers.Template // POST /users, auth included
 }
 
 func newClient(cfg providers.Config) (*client, error) {
@@ -32,7 +33,15 @@ func newClient(cfg providers.Config) (*client, error) {
 	if hc == nil {
 		hc = providers.DefaultHTTPClient()
 	}
-	return &client{base: base, user: cfg.Auth["username"], pass: cfg.Auth["password"], hc: hc, agent: cfg.UserAgent}, nil
+	c := &client{base: base, user: cfg.Auth["username"], pass: cfg.Auth["password"], hc: hc, agent: cfg.UserAgent}
+	c.create, err = providers.NewTemplate(http.MethodPost, base+api.UsersPath, "application/json", cfg.UserAgent, http.Header{
+		"Authorization": {providers.BasicAuth(c.user, c.pass)},
+		"Accept":        {"application/json"}, // see newRequest
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func cleanBase(endpoint string) (string, error) {
@@ -63,26 +72,16 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 	if err != nil {
 		return providers.Result{}, err
 	}
-	req, err := c.newRequest(ctx, http.MethodPost, api.UsersPath, body)
-	if err != nil {
-		return providers.Result{}, err
-	}
-	resp, data, err := providers.Do(ctx, c.hc, Name, "create", req)
+	resp, data, err := providers.Send(ctx, c.hc, Name, "create", c.create, body)
 	if err != nil {
 		return providers.Result{}, err
 	}
 	if isSuccess(resp.StatusCode) {
-		// Only the id is needed: decoding the whole echoed user costs more
-		// than the rest of the row's work.
-		var u struct {
-			MongoID string `json:"_id"`
-		}
-		if err := json.Unmarshal(data, &u); err != nil {
-			// Created, but the answer is unreadable: the user exists; say so
-			// rather than fail a row that worked.
-			return providers.Result{Status: providers.StatusCreated, HTTPStatus: resp.StatusCode}, nil
-		}
-		return providers.Result{Status: providers.StatusCreated, VendorID: u.MongoID, HTTPStatus: resp.StatusCode}, nil
+		// Only the id is wanted from the echoed user. An answer without a
+		// readable id still means created: say so rather than fail a row
+		// that worked.
+		id, _ := providers.JSONStringField(data, "_id")
+		return providers.Result{Status: providers.StatusCreated, VendorID: id, HTTPStatus: resp.StatusCode}, nil
 	}
 	p := parseProblem(data)
 	if isDuplicate(resp.StatusCode, p) {

@@ -1,0 +1,63 @@
+package providers
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestJSONStringField(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		want  string
+		found bool
+	}{
+		{`{"_id":"abc"}`, "abc", true},
+		{` { "id" : "x@y.com", "_id" : "65f0", "roles": ["a","b"] } `, "65f0", true},
+		{`{"a":{"_id":"inner"},"b":[{"_id":"x"}],"_id":"outer"}`, "outer", true},
+		{`{"a":{"_id":"inner"}}`, "", false},
+		{`{"name":"say \"_id\":\"no\"","_id":"yes"}`, "yes", true},
+		{`{"_id":"a\u0062c\n"}`, "abc\n", true},
+		{`{"\u005fid":"escaped name"}`, "escaped name", true},
+		{`{"_id":1}`, "", false},
+		{`{"_id":"first","_id":"last"}`, "last", true},
+		{`{"_id":"first","_id":null}`, "", false},
+		{`{"_ID":"case"}`, "", false},
+		{`{"n":-1.5e3,"t":true,"f":false,"z":null,"_id":"after literals"}`, "after literals", true},
+		{`{"s":"}]","_id":"after brackets in a string"}`, "after brackets in a string", true},
+		{`{}`, "", false},
+		{`[]`, "", false},
+		{``, "", false},
+		{`{"_id":"unterminated`, "", false},
+		{`{"_id" "no colon"}`, "", false},
+		{`{"a":1 "_id":"no comma"}`, "", false},
+		{`<html>502 Bad Gateway</html>`, "", false},
+	} {
+		got, found := JSONStringField([]byte(tc.in), "_id")
+		if got != tc.want || found != tc.found {
+			t.Errorf("%s: got %q %v, want %q %v", tc.in, got, found, tc.want, tc.found)
+		}
+	}
+}
+
+// FuzzJSONStringField: on any valid JSON object, the answer is the one a
+// full decode gives.
+func FuzzJSONStringField(f *testing.F) {
+	for _, s := range []string{`{"_id":"abc"}`, `{"a":[1,{"_id":"x"}],"_id":"y\"z"}`, `{"_id":2}`, `{"x":"\u005f","_id":"é"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, found := JSONStringField(data, "_id")
+		var m map[string]json.RawMessage
+		if json.Unmarshal(data, &m) != nil {
+			return // not an object: any answer will do, but no panic
+		}
+		var want string
+		wantFound := false
+		if raw, ok := m["_id"]; ok {
+			wantFound = json.Unmarshal(raw, &want) == nil
+		}
+		if found != wantFound || got != want {
+			t.Fatalf("%s: got %q %v, want %q %v", data, got, found, want, wantFound)
+		}
+	})
+}
