@@ -13,8 +13,8 @@ package keyset
 
 import (
 	"database/sql"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"os"
