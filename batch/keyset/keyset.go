@@ -4,11 +4,13 @@
 // that a million-row file costs no more memory than a hundred-thousand-row
 // one.
 //
-// Keys are kept as 128-bit hashes (hash/maphash, two random seeds), not
-// strings: a map of fixed-size values holds no pointers, so the garbage
-// collector never scans it, and a hundred thousand keys cost a few MB
-// whatever their length. Two different keys share a hash with a
-// probability of about n²/2¹²⁹: for a million keys, one in 10²⁶.
+// In memory, keys are kept as 128-bit hashes (hash/maphash, two random
+// seeds), not strings: a map of fixed-size values holds no pointers, so the
+// garbage collector never scans it, and a hundred thousand keys cost a few
+// MB whatever their length. Two different keys share a hash with a
+// probability of about n²/2¹²⁹: for a million keys, one in 10²⁶. The map
+// stays when the set spills: only the keys after it go to the file, as
+// text, so that a file sorted by its key is written in order.
 package keyset
 
 import (
@@ -72,20 +74,21 @@ func Normalize(key string) string { return strings.ToLower(strings.TrimSpace(key
 // Add records key at row. When key was seen before, it returns the first
 // row and true.
 func (s *Set) Add(key string, row int) (int, bool, error) {
-	k := s.digest(Normalize(key))
-	if s.db == nil {
-		if first, ok := s.mem[k]; ok {
-			return int(first), true, nil
-		}
-		s.mem[k] = int32(row)
-		if len(s.mem) > s.spill {
-			if err := s.spillToDisk(); err != nil {
-				return 0, false, err
-			}
-		}
-		return 0, false, nil
+	k := Normalize(key)
+	d := s.digest(k)
+	if first, ok := s.mem[d]; ok {
+		return int(first), true, nil
 	}
-	return s.addDisk(k, row)
+	if s.db != nil {
+		return s.addDisk(k, row)
+	}
+	s.mem[d] = int32(row)
+	if len(s.mem) >= s.spill {
+		if err := s.spillToDisk(); err != nil {
+			return 0, false, err
+		}
+	}
+	return 0, false, nil
 }
 
 func (s *Set) spillToDisk() error {
@@ -102,15 +105,9 @@ func (s *Set) spillToDisk() error {
 	}
 	db.SetMaxOpenConns(1)
 	s.db = db
-	if _, err := db.Exec(`CREATE TABLE seen (key BLOB PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID`); err != nil {
+	if _, err := db.Exec(`CREATE TABLE seen (key TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID`); err != nil {
 		return fmt.Errorf("keyset: %w", err)
 	}
-	for k, row := range s.mem {
-		if _, _, err := s.addDisk(k, int(row)); err != nil {
-			return err
-		}
-	}
-	s.mem = nil
 	return nil
 }
 
@@ -132,11 +129,10 @@ func (s *Set) begin() error {
 	return nil
 }
 
-func (s *Set) addDisk(d digest, row int) (int, bool, error) {
+func (s *Set) addDisk(k string, row int) (int, bool, error) {
 	if err := s.begin(); err != nil {
 		return 0, false, err
 	}
-	k := d[:]
 	res, err := s.ins.Exec(k, row)
 	if err != nil {
 		return 0, false, fmt.Errorf("keyset: %w", err)
