@@ -191,6 +191,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	// Requests beyond the first of a row (a provider's second step) wait
 	// for the same pacer, bounded by reqCtx.
 	reqCtx = providers.WithPacer(reqCtx, e.pace.Wait)
+	reqCtx = providers.WithRequestCounter(reqCtx, &e.requests)
+	sendCtx = providers.WithRequestCounter(sendCtx, &e.requests) // Prepare's requests
 	go func() {
 		select {
 		case <-sendCtx.Done():
@@ -477,7 +479,6 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 		}
 		if lookupFirst {
 			e.lookups.Add(1)
-			e.requests.Add(1)
 			res, found, err := e.cfg.Client.Lookup(reqCtx, rec)
 			if err == nil {
 				if found {
@@ -505,7 +506,6 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 			}
 		}
 		o.attempts++
-		e.requests.Add(1)
 		res, err := e.cfg.Client.Create(reqCtx, rec)
 		if err == nil {
 			e.auths.Store(0)

@@ -208,8 +208,15 @@ func TestSamplesUnderFaults(t *testing.T) {
 		p, _ := reg.Get(name)
 		t.Run(name, func(t *testing.T) {
 			rows := sampleRows(t, name)
-			clean := run(t, setup{jobPath: samplePath(name), sandbox: p.NewSandbox(providers.SandboxOptions{Seed: 1})})
+			cleanSB := p.NewSandbox(providers.SandboxOptions{Seed: 1})
+			clean := run(t, setup{jobPath: samplePath(name), sandbox: cleanSB})
 			accounted(t, clean, rows)
+			// The summary's requests are the ones the vendor received: a row
+			// the client refuses before the network (Bright Pattern's
+			// unknown team) is not one; a token fetch is.
+			if got, want := clean.res.Requests, int64(cleanSB.Stats().Requests); got != want {
+				t.Fatalf("summary says %d requests, the sandbox received %d", got, want)
+			}
 			valid := clean.res.Counts.Created
 			if valid == 0 || clean.res.Counts.Failed == 0 {
 				t.Fatalf("sample should have valid and invalid rows: %+v", clean.res.Counts)

@@ -32,6 +32,7 @@ func DefaultHTTPClient() *http.Client {
 // The error text never contains the request URL, which may hold a secret
 // (CXone Expert takes the password as a query parameter).
 func Do(ctx context.Context, hc *http.Client, vendor, op string, req *http.Request) (*http.Response, []byte, error) {
+	countRequest(ctx)
 	var wrote atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
@@ -42,6 +43,7 @@ func Do(ctx context.Context, hc *http.Client, vendor, op string, req *http.Reque
 // Send is Do for a request of a template: the request is built with the
 // traced context, saving Do's copy of it.
 func Send(ctx context.Context, hc *http.Client, vendor, op string, t *Template, body []byte) (*http.Response, []byte, error) {
+	countRequest(ctx)
 	var wrote atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },

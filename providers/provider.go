@@ -11,6 +11,7 @@ import (
 	"context"
 	"net/http"
 	"sort"
+	"sync/atomic"
 )
 
 // Provider is one vendor integration. Implementations are stateless values;
@@ -201,6 +202,22 @@ func (e *UnknownProviderError) Error() string {
 }
 
 type pacerKey struct{}
+
+type counterKey struct{}
+
+// WithRequestCounter returns a context whose HTTP requests (made through
+// Do or Send) are counted in n: the run's summary reports the requests the
+// vendor really received, token fetches and second steps included, and not
+// a row refused before the network.
+func WithRequestCounter(ctx context.Context, n *atomic.Int64) context.Context {
+	return context.WithValue(ctx, counterKey{}, n)
+}
+
+func countRequest(ctx context.Context) {
+	if n, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
+}
 
 // WithPacer returns a context carrying the run's pacer, so that a client
 // making more than one request for a row (a second step, a token refresh)
