@@ -345,12 +345,16 @@ func keyAt(n *yaml.Node, line int) string {
 	return ""
 }
 
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var envRef = regexp.MustCompile(`\$?\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // expand replaces ${NAME} with the variable's value; only the braced form is
-// read, so a password holding a bare $ stays as written.
+// read, so a password holding a bare $ stays as written. $${NAME} is the
+// escape: it stays as the literal ${NAME}.
 func expand(s string, getenv func(string) string, unset map[string]bool) string {
 	return envRef.ReplaceAllStringFunc(s, func(m string) string {
+		if strings.HasPrefix(m, "$$") {
+			return m[1:]
+		}
 		name := m[2 : len(m)-1]
 		v := getenv(name)
 		if v == "" {

@@ -100,7 +100,7 @@ auth:
   username: ${USER_NAME}
   password: $ecret$
   token: ${A}${B}-${A}
-  plain: $HOME and ${} and ${1X} and $${HOST}
+  plain: $HOME and ${} and ${1X} and $${HOST} and $$${HOST}
 fields:
   id: Email
 `
@@ -112,7 +112,7 @@ fields:
 		"username": "",
 		"password": "$ecret$",
 		"token":    "a-a",
-		"plain":    "$HOME and ${} and ${1X} and $h.example",
+		"plain":    "$HOME and ${} and ${1X} and ${HOST} and $${HOST}",
 	}
 	if !reflect.DeepEqual(j.Auth, wantAuth) {
 		t.Errorf("auth\n got %q\nwant %q", j.Auth, wantAuth)
