@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -188,30 +189,35 @@ func describeWhere(field string, cols []string) string {
 	return fmt.Sprintf("columns %s (field %s)", strings.Join(cols, ", "), field)
 }
 
-// shape reduces a message to its kind: quoted values become "…", so that
-// "no map entry for "Sales"" and "... "HR"" group together.
+// shape reduces a message to its kind: quoted values (written with %q)
+// become "…", so that "no map entry for "Sales"" and "... "HR"" group
+// together. A lone quote character (as in "bare \" in a field") is kept.
 func shape(msg string) string {
 	if i := strings.Index(msg, ": "); i >= 0 && strings.HasPrefix(msg, "column") {
 		msg = msg[i+2:]
 	}
 	var b strings.Builder
-	in := false
-	for _, r := range msg {
-		switch {
-		case r == '"':
-			if !in {
-				b.WriteString(`"…"`)
-			}
-			in = !in
-		case !in:
-			b.WriteRune(r)
+	for len(msg) > 0 {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			b.WriteString(msg)
+			break
 		}
+		b.WriteString(msg[:i])
+		msg = msg[i:]
+		if q, err := strconv.QuotedPrefix(msg); err == nil {
+			b.WriteString(`"…"`)
+			msg = msg[len(q):]
+			continue
+		}
+		b.WriteByte('"')
+		msg = msg[1:]
 	}
-	s := b.String()
+	s := []rune(b.String())
 	if len(s) > 120 {
-		s = s[:120] + "…"
+		return string(s[:120]) + "…"
 	}
-	return s
+	return string(s)
 }
 
 func delimName(r rune) string {
