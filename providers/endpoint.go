@@ -108,6 +108,12 @@ func BasicAuth(user, pass string) string {
 }
 
 // New returns a request of the template with body (nil for none).
+//
+// Its Header is the template's own map, shared by every request of the
+// template, not a copy: cloning it cost a microsecond a row, and neither
+// net/http's client nor its transport writes to a request's headers. The
+// caller must not modify it either (the race detector would catch it in the
+// tests); a request that needs a header of its own is built by NewRequest.
 func (t *Template) New(ctx context.Context, body []byte) *http.Request {
 	var rd io.Reader
 	if body != nil {
@@ -123,6 +129,6 @@ func (t *Template) New(ctx context.Context, body []byte) *http.Request {
 	u := t.url
 	req.URL = &u
 	req.Host = u.Host
-	req.Header = t.header.Clone()
+	req.Header = t.header
 	return req
 }
