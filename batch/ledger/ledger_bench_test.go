@@ -12,7 +12,7 @@ import (
 // pipeline does it: a pending entry and an outcome per row, committed in
 // groups of 64 rows, then Close (which folds the events into users).
 // "append" stops the clock before Close; "close" times Close alone.
-var flushRows = 64
+var flushRows = 256
 
 func BenchmarkLedger(b *testing.B) {
 	for _, part := range []string{"append", "close", "all"} {

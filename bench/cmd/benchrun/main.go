@@ -101,7 +101,7 @@ func main() {
 	flag.IntVar(&c.big, "big", 1_000_000, "rows of the large memory and validation figures")
 	flag.IntVar(&c.rateRows, "rate-rows", 2_000, "rows of the rate figure")
 	flag.IntVar(&c.latRows, "latency-rows", 3_200, "rows of the latency figure")
-	flag.IntVar(&c.repeat, "repeat", 2, "run the overhead trio (bare, ledger, no ledger) this many times, interleaved; the best of each counts")
+	flag.IntVar(&c.repeat, "repeat", 3, "run the overhead trio (bare, ledger, no ledger) this many times, interleaved; the best of each counts")
 	flag.BoolVar(&c.genPass, "generated-passwords", true, "also measure the overhead run with generate: password (credentials.csv fsync per batch)")
 	flag.StringVar(&c.goCmd, "go", "go", "the go command, for the Go benchmarks")
 	flag.BoolVar(&c.goBench, "gobench", true, "run the Go benchmarks (go test -bench) too")
