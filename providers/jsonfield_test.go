@@ -61,3 +61,30 @@ func FuzzJSONStringField(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkJSONStringField reads the id of a Cognigy-sized echoed user,
+// next to decoding it with encoding/json.
+func BenchmarkJSONStringField(b *testing.B) {
+	answer := []byte(`{"id":"ada.lovelace.0000001@example.com","name":"Ada Lovelace","organisation":"5f1e2d3c4b5a697887766554",` +
+		`"roles":["base_role","liveAgentAgent"],"acceptedTOS":true,"disabled":false,"_id":"65f0c0ffee0000000000abcd",` +
+		`"createdAt":1700000000,"lastChanged":1700000000,"createdBy":"5a0000000000000000000001","lastChangedBy":"5a0000000000000000000001"}`)
+	b.Run("scan", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if id, ok := JSONStringField(answer, "_id"); !ok || id != "65f0c0ffee0000000000abcd" {
+				b.Fatal(id, ok)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var u struct {
+				ID string `json:"_id"`
+			}
+			if err := json.Unmarshal(answer, &u); err != nil || u.ID != "65f0c0ffee0000000000abcd" {
+				b.Fatal(u, err)
+			}
+		}
+	})
+}
