@@ -133,9 +133,23 @@ type job struct {
 	lookupFirst bool
 }
 
-// batchMax bounds a batch of rows made pending together. A crash leaves at
+// batchMax bounds a batch of rows made pending together (see batchSize). A crash leaves at
 // most this many more keys pending (each costs a lookup on the next run).
 const batchMax = 256
+
+// batchSize is the batch of rows made pending in one commit, for a run at
+// rate (0: no limit) with concurrency workers. Without a limit, large
+// batches keep the commits few (one per 256 rows at full speed). With one,
+// a batch is about a tenth of a second of sending, and never less than
+// the workers: the rows queued ahead of the workers (up to three batches)
+// are pending in the ledger, and after a crash each costs a lookup at the
+// vendor's rate, so a slow run keeps few of them.
+func batchSize(rate float64, concurrency int) int {
+	if rate <= 0 {
+		return batchMax
+	}
+	return min(batchMax, max(concurrency, int(rate/10)))
+}
 
 // batchWait is the longest a row ready to send waits for its batch to fill.
 const batchWait = time.Millisecond
@@ -266,7 +280,8 @@ func (e *engine) stop(reason string) {
 // is accounted for as not_attempted.
 func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 	// Long-lived workers, one per request in flight: no goroutine per row.
-	jobs := make(chan job, 2*batchMax)
+	size := batchSize(e.cfg.Rate, e.cfg.Concurrency)
+	jobs := make(chan job, 2*size)
 	g := &errgroup.Group{}
 	g.SetLimit(e.cfg.Concurrency)
 	for i := 0; i < e.cfg.Concurrency; i++ {
@@ -324,7 +339,7 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 		row *source.Row
 		err error
 	}
-	rows := make(chan read, batchMax)
+	rows := make(chan read, size)
 	go func() {
 		defer close(rows)
 		for {
@@ -422,10 +437,10 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 		o.hadPrior = prior != nil
 		ready = append(ready, job{o: o, rec: rec, lookupFirst: prior != nil || e.cfg.Recheck})
 		// A full batch goes at once; a partial one after batchWait, so that
-		// a fast reader makes batches of batchMax and a slow one still
+		// a fast reader makes full batches and a slow one still
 		// keeps the workers busy.
 		switch {
-		case len(ready) >= batchMax:
+		case len(ready) >= size:
 			timer.Stop()
 			flush()
 		case len(ready) == 1:
