@@ -32,26 +32,23 @@ func DefaultHTTPClient() *http.Client {
 // The error text never contains the request URL, which may hold a secret
 // (CXone Expert takes the password as a query parameter).
 func Do(ctx context.Context, hc *http.Client, vendor, op string, req *http.Request) (*http.Response, []byte, error) {
-	countRequest(ctx)
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
-	})
-	return do(hc, vendor, op, req.WithContext(ctx), &wrote)
+	return do(ctx, hc, vendor, op, req.WithContext)
 }
 
 // Send is Do for a request of a template: the request is built with the
 // traced context, saving Do's copy of it.
 func Send(ctx context.Context, hc *http.Client, vendor, op string, t *Template, body []byte) (*http.Response, []byte, error) {
-	countRequest(ctx)
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
-	})
-	return do(hc, vendor, op, t.New(ctx, body), &wrote)
+	return do(ctx, hc, vendor, op, func(ctx context.Context) *http.Request { return t.New(ctx, body) })
 }
 
-func do(hc *http.Client, vendor, op string, req *http.Request, wrote *atomic.Bool) (*http.Response, []byte, error) {
+// do counts the request, traces whether it was written, and sends the
+// request build makes with the traced context.
+func do(ctx context.Context, hc *http.Client, vendor, op string, build func(context.Context) *http.Request) (*http.Response, []byte, error) {
+	countRequest(ctx)
+	var wrote atomic.Bool
+	req := build(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	}))
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, nil, transportError(vendor, op, err, wrote.Load())
