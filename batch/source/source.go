@@ -658,14 +658,18 @@ func lineBreaks(rec []string) int {
 	return n
 }
 
+// describeParse words a CSV parse error for a person fixing the file in a
+// spreadsheet. It names quote marks in words: a message holds raw double
+// quotes only around values (written with %q), so that check can group
+// messages by kind.
 func describeParse(pe *csv.ParseError, swallowed bool) string {
 	switch {
 	case errors.Is(pe.Err, csv.ErrQuote) && swallowed:
-		return `a quoted value opened on this line is not closed (a " is missing, or a stray " is inside: write "" for a quote inside a quoted value)`
+		return `a quoted value opened on this line is not closed: its closing quote mark is missing, or a quote mark inside it is not doubled`
 	case errors.Is(pe.Err, csv.ErrQuote):
-		return `a quoted value is not closed, or has a stray " inside (write "" for a quote inside a quoted value)`
+		return `a quoted value is not closed, or a quote mark inside it is not doubled`
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return `a " inside a value that is not quoted (quote the whole value and double the ")`
+		return `a quote mark inside a value that is not quoted (quote the whole value and double the quote mark)`
 	}
 	return pe.Err.Error()
 }
