@@ -25,4 +25,11 @@ type SandboxOptions struct {
 	AllowDuplicates bool
 	// Seed makes the fault choices repeatable; 0 picks one from the clock.
 	Seed uint64
+
+	// Variants picks, by name, among the answers the vendor is known to
+	// give where its docs leave room (the status and body of a duplicate,
+	// the answer to a lookup that finds nobody). Each provider documents
+	// the names and values its sandbox plays (Description.SandboxVariants);
+	// an empty map plays the default of each.
+	Variants map[string]string
 }

@@ -34,10 +34,22 @@ type Description struct {
 	// Notes are extra lines for `onboard providers` (unconfirmed vendor
 	// behaviour, say).
 	Notes []string
+	// SandboxVariants lists the alternative answers the sandbox can play
+	// (SandboxOptions.Variants): each name with its possible values, the
+	// first being the default.
+	SandboxVariants []Variant
 	// InitJob is the commented job.yaml that `onboard init` writes.
 	InitJob string
 	// InitCSV is the template CSV that `onboard init` writes.
 	InitCSV string
+}
+
+// Variant is one choice of answer a sandbox can play, for `onboard sandbox
+// --variant NAME=VALUE` and the conformance suite.
+type Variant struct {
+	Name   string
+	Values []string
+	Help   string
 }
 
 // Field returns the field called name, or nil.
