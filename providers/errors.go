@@ -29,6 +29,10 @@ const (
 	// after the request was written, 502/504). Never re-send blindly: look
 	// the user up first.
 	KindUnknown
+	// KindEndpoint: the endpoint is wrong, not the row (the vendor answered
+	// with a redirect, which is never followed). Never retried; the run
+	// stops, since every other row would meet the same answer.
+	KindEndpoint
 )
 
 func (k Kind) String() string {
@@ -41,6 +45,8 @@ func (k Kind) String() string {
 		return "retry"
 	case KindUnknown:
 		return "unknown"
+	case KindEndpoint:
+		return "endpoint"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }

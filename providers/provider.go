@@ -61,6 +61,15 @@ type Client interface {
 	Lookup(ctx context.Context, rec Record) (Result, bool, error)
 }
 
+// SecretHolder is implemented by a Client that knows strings a vendor might
+// echo back in an error message: its credentials, the Authorization header
+// value it sends, a token it fetched. The pipeline redacts each of them
+// (and the row's secret fields) from every message before it reaches a log,
+// a report, the summary or the ledger.
+type SecretHolder interface {
+	Secrets() []string
+}
+
 // Config is what a client needs to reach one tenant.
 type Config struct {
 	// Endpoint is the vendor base URL, without a trailing slash.

@@ -26,6 +26,22 @@ type SandboxOptions struct {
 	// Seed makes the fault choices repeatable; 0 picks one from the clock.
 	Seed uint64
 
+	// Redirect, when 3xx, answers every request with that status and a
+	// Location of RedirectTo (a proxy, an http->https hop, a moved tenant).
+	Redirect   int
+	RedirectTo string
+	// HTML is the fraction of creates answered 200 with an HTML page (a
+	// captive portal, a login page) without acting on them.
+	HTML float64
+	// NoID is the fraction of creates acted on (the user is created) but
+	// answered with a 2xx whose body lacks the new user's id.
+	NoID float64
+	// Limit is a hidden rate limit: a token bucket of Limit creates per
+	// second (burst Limit) that answers 429 when empty, with a Retry-After
+	// of RetryAfter unless NoRetryAfter is set. 0 means no limit.
+	Limit        float64
+	NoRetryAfter bool
+
 	// Variants picks, by name, among the answers the vendor is known to
 	// give where its docs leave room (the status and body of a duplicate,
 	// the answer to a lookup that finds nobody). Each provider documents
