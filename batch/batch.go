@@ -15,6 +15,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -60,6 +61,22 @@ type Config struct {
 	// AuthStop is how many refusals of the credentials in a row stop the
 	// run (default 3).
 	AuthStop int
+	// RowDeadline bounds the time one row may take, waits included
+	// (default 10 minutes): throttled tries do not use up Attempts, so
+	// this is what ends a row that is throttled for ever.
+	RowDeadline time.Duration
+	// BreakerAfter is how many unusable answers in a row (connection
+	// refused, timeouts, 5xx) open the breaker (default: the larger of 5
+	// and Concurrency); BreakerWindow how long it then probes before the
+	// run stops (default 30s). See breaker.
+	BreakerAfter  int
+	BreakerWindow time.Duration
+	// Hard, when done, ends requests in flight at once (a second Ctrl-C);
+	// nil waits for Grace.
+	Hard context.Context
+	// Secrets are strings to redact from every message: the job's
+	// credentials (see AuthSecrets).
+	Secrets []string
 
 	Log      *slog.Logger
 	Progress Progress
@@ -84,6 +101,9 @@ type Result struct {
 	// Stopped says why the run ended early: "interrupted", "credentials
 	// refused", "prepare failed: ...", or "" when it ran to the end.
 	Stopped string
+	// InFlight is how many requests were on the wire when the run was
+	// told to stop.
+	InFlight int64
 }
 
 // ErrReports means a report could not be written: the run stops, since a
@@ -163,6 +183,9 @@ type engine struct {
 	auths   atomic.Int32
 
 	requests, retries, throttled, lookups atomic.Int64
+	// inflight counts requests on the wire, for the message on Ctrl-C.
+	inflight, inflightAtStop atomic.Int64
+	brk                      *breaker
 
 	stopOnce sync.Once
 	stopped  atomic.Pointer[string]
@@ -191,7 +214,17 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.RowDeadline <= 0 {
+		cfg.RowDeadline = 10 * time.Minute
+	}
+	if cfg.BreakerAfter <= 0 {
+		cfg.BreakerAfter = max(5, cfg.Concurrency)
+	}
+	if cfg.BreakerWindow <= 0 {
+		cfg.BreakerWindow = 30 * time.Second
+	}
 	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.New(cfg.Rate), out: make(chan outcome, 4*cfg.Concurrency), intents: make(chan intent, cfg.Concurrency)}
+	e.brk = newBreaker(cfg.BreakerAfter, cfg.BreakerWindow)
 	defer e.pace.Close()
 
 	// sendCtx ends new sends: on interrupt, or when the run must stop.
@@ -207,29 +240,41 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	reqCtx = providers.WithPacer(reqCtx, e.pace.Wait)
 	reqCtx = providers.WithRequestCounter(reqCtx, &e.requests)
 	sendCtx = providers.WithRequestCounter(sendCtx, &e.requests) // Prepare's requests
+	hard := cfg.Hard
+	if hard == nil {
+		hard = context.Background()
+	}
+	var res Result
 	go func() {
 		select {
 		case <-sendCtx.Done():
 		case <-reqCtx.Done():
 			return
 		}
+		n := e.inflight.Load()
+		e.inflightAtStop.Store(n)
+		if ctx.Err() != nil {
+			cfg.Log.Warn(fmt.Sprintf("stopping: %d request(s) in flight, waiting up to %s for their answers (press Ctrl-C again to stop at once); run the same command again to resume: nobody will be created twice", n, cfg.Grace),
+				"in_flight", n, "grace_seconds", cfg.Grace.Seconds())
+		}
 		t := time.NewTimer(cfg.Grace)
 		defer t.Stop()
 		select {
 		case <-t.C:
 			cancelReq()
+		case <-hard.Done():
+			cancelReq()
 		case <-reqCtx.Done():
 		}
 	}()
 
-	var res Result
 	var writeErr error
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
 		writeErr = e.write(&res.Counts)
 		if writeErr != nil {
-			e.stop("reports could not be written")
+			e.stop("reports or ledger could not be written: " + writeErr.Error())
 		}
 	}()
 
@@ -252,6 +297,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.Retries = e.retries.Load()
 	res.Throttled = e.throttled.Load()
 	res.Lookups = e.lookups.Load()
+	res.InFlight = e.inflightAtStop.Load()
 	if s := e.stopped.Load(); s != nil {
 		res.Stopped = *s
 	} else if ctx.Err() != nil {
@@ -287,7 +333,9 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 	for i := 0; i < e.cfg.Concurrency; i++ {
 		g.Go(func() error {
 			for j := range jobs {
-				e.out <- e.send(sendCtx, reqCtx, j.o, j.rec, j.lookupFirst)
+				o := e.send(sendCtx, reqCtx, j.o, j.rec, j.lookupFirst)
+				o.err = e.redact(o.err, j.rec, j.o.secrets)
+				e.out <- o
 			}
 			return nil
 		})
@@ -389,16 +437,16 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 			continue
 		}
 		rec, probs, secrets := e.cfg.Plan.Apply(row.Cells)
-		if len(probs) > 0 {
-			e.fail(o, report.StageMapping, fmt.Sprintf("row %d: %s", row.Num, joinProblems(probs)), 0, 0)
-			continue
-		}
-		if msgs := e.validate(rec); len(msgs) > 0 {
-			e.fail(o, report.StageValidation, fmt.Sprintf("row %d: %s", row.Num, strings.Join(msgs, "; ")), 0, 0)
-			continue
-		}
+		// Every problem of the row, as check lists them: a person fixes
+		// the row once, not once per run.
+		msgs, stage := e.problems(rec, probs)
 		if o.key == "" {
-			e.fail(o, report.StageValidation, fmt.Sprintf("row %d: column %q (the key) is empty; every person needs one", row.Num, keyCol), 0, 0)
+			msgs = append(msgs, fmt.Sprintf("column %q (the key) is empty; every person needs one", keyCol))
+			stage = cmp.Or(stage, report.StageValidation)
+		}
+		if len(msgs) > 0 {
+			msg := e.redact(fmt.Sprintf("row %d: %s", row.Num, strings.Join(msgs, "; ")), rec, secrets)
+			e.fail(o, stage, e.redactCells(msg, row.Cells), 0, 0)
 			continue
 		}
 		first, dup, err := seen.Add(o.key, row.Num)
@@ -463,41 +511,85 @@ func (e *engine) fail(o outcome, stage report.Stage, msg string, status, attempt
 	e.out <- o
 }
 
-func (e *engine) validate(rec providers.Record) []string {
+// problems returns every problem of a mapped row: the mapping's, then the
+// offline validation's of the fields that mapped, and the stage of the
+// first ("" when there is none).
+func (e *engine) problems(rec providers.Record, probs []mapping.Problem) ([]string, report.Stage) {
+	var msgs []string
+	var stage report.Stage
+	bad := map[string]bool{}
+	for _, p := range probs {
+		msgs = append(msgs, p.Error())
+		bad[p.Field] = true
+		stage = report.StageMapping
+	}
 	errs := providers.CheckFields(e.desc, rec)
 	errs = append(errs, e.cfg.Provider.Validate(rec, e.cfg.Options)...)
-	msgs := make([]string, 0, len(errs))
 	for _, fe := range errs {
+		if bad[fe.Field] {
+			continue // already said by the mapping
+		}
 		cols := e.cfg.Plan.Columns(fe.Field)
 		p := mapping.Problem{Field: fe.Field, Columns: cols, Msg: fe.Msg}
 		msgs = append(msgs, p.Error())
+		stage = cmp.Or(stage, report.StageValidation)
 	}
-	return msgs
+	return msgs, stage
 }
 
-func joinProblems(probs []mapping.Problem) string {
-	msgs := make([]string, len(probs))
-	for i, p := range probs {
-		msgs[i] = p.Error()
+// redactCells removes the row's secret cells (a password column) from a
+// message about the row.
+func (e *engine) redactCells(msg string, cells []string) string {
+	for i := range e.cfg.Plan.SecretColumns() {
+		if i < len(cells) {
+			for _, f := range secretForms(strings.TrimSpace(cells[i])) {
+				msg = strings.ReplaceAll(msg, f, redacted)
+			}
+		}
 	}
-	return strings.Join(msgs, "; ")
+	return msg
 }
 
 // send creates one user, retrying what is worth retrying. lookupFirst asks
 // the vendor before creating (a key left pending by a crash, or --recheck).
+//
+// Every request of the row (lookups as well as creates) draws from one
+// budget of Attempts tries and one RowDeadline, so nothing loops for ever;
+// a throttled try (429, or 503 with Retry-After) costs time, not a try.
+// Every answer also feeds the run's breaker, which stops the run when the
+// vendor has stopped answering.
 func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.Record, lookupFirst bool) outcome {
 	vendor := e.desc.Name
 	var lastErr *providers.Error
-	for o.attempts < e.cfg.Attempts {
-		if err := e.pace.Wait(sendCtx); err != nil {
+	deadline := time.Now().Add(e.cfg.RowDeadline)
+	tries := 0 // failed requests that count against Attempts
+	for tries < e.cfg.Attempts {
+		if time.Now().After(deadline) {
+			return e.vendorFailure(o, lastErr, fmt.Sprintf("gave up after %s (retry.max_wait and the row deadline)", e.cfg.RowDeadline))
+		}
+		probe, err := e.brk.acquire(sendCtx)
+		if errors.Is(err, errTripped) {
+			e.tripped()
 			return e.interrupted(o, lastErr)
 		}
+		if err != nil {
+			return e.interrupted(o, lastErr)
+		}
+		if err := e.pace.Wait(sendCtx); err != nil {
+			if probe {
+				_ = e.brk.result(true, true, "") // give the probe back
+			}
+			return e.interrupted(o, lastErr)
+		}
+		var pe *providers.Error
+		e.inflight.Add(1)
 		if lookupFirst {
 			e.lookups.Add(1)
 			res, found, err := e.cfg.Client.Lookup(reqCtx, rec)
+			e.inflight.Add(-1)
 			if err == nil {
+				e.answered(probe)
 				if found {
-					e.auths.Store(0)
 					o.status, o.vendorID, o.http = providers.StatusExists, res.VendorID, res.HTTPStatus
 					if !o.unknownBefore {
 						o.secrets = nil // our password was never set
@@ -505,52 +597,71 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 					return o
 				}
 				lookupFirst = false
-				if err := e.pace.Wait(sendCtx); err != nil {
-					return e.interrupted(o, lastErr)
-				}
-			} else {
-				pe := asProviderError(vendor, "lookup", err)
-				if stop := e.afterError(pe); stop || pe.Kind == providers.KindRejected {
-					return e.vendorFailure(o, pe)
-				}
-				lastErr = pe
-				if !e.wait(sendCtx, pe, o.attempts+1) {
-					return e.interrupted(o, lastErr)
-				}
 				continue
 			}
-		}
-		o.attempts++
-		res, err := e.cfg.Client.Create(reqCtx, rec)
-		if err == nil {
-			e.auths.Store(0)
-			o.status, o.vendorID, o.http = res.Status, res.VendorID, res.HTTPStatus
-			if res.Status != providers.StatusCreated && !o.unknownBefore {
-				o.secrets = nil
+			pe = asProviderError(vendor, "lookup", err)
+		} else {
+			o.attempts++
+			res, err := e.cfg.Client.Create(reqCtx, rec)
+			e.inflight.Add(-1)
+			if err == nil {
+				e.answered(probe)
+				o.status, o.vendorID, o.http = res.Status, res.VendorID, res.HTTPStatus
+				if res.Status != providers.StatusCreated && !o.unknownBefore {
+					o.secrets = nil
+				}
+				return o
 			}
-			return o
+			pe = asProviderError(vendor, "create", err)
+			if pe.Kind == providers.KindUnknown {
+				// The vendor may have acted: never re-send blindly.
+				o.unknownBefore = true
+				lookupFirst = true
+			}
 		}
-		pe := asProviderError(vendor, "create", err)
 		lastErr = pe
-		if stop := e.afterError(pe); stop {
-			return e.vendorFailure(o, pe)
+		if sendCtx.Err() == nil {
+			if err := e.brk.result(usable(pe), probe, pe.Error()); err != nil {
+				e.tripped()
+				return e.vendorFailure(o, pe, "")
+			}
+		} else if probe {
+			_ = e.brk.result(true, true, "")
 		}
-		switch pe.Kind {
-		case providers.KindRejected, providers.KindAuth:
-			return e.vendorFailure(o, pe)
-		case providers.KindUnknown:
-			// The vendor may have acted: never re-send blindly.
-			o.unknownBefore = true
-			lookupFirst = true
+		switch {
+		case pe.Kind == providers.KindEndpoint:
+			e.stop(fmt.Sprintf("%s answered with a redirect, which is never followed: the endpoint is wrong, not the data; fix endpoint: in the job file (%s)", vendor, pe.Message))
+			return e.vendorFailure(o, pe, "")
+		case e.afterError(pe):
+			return e.vendorFailure(o, pe, "")
+		case pe.Kind == providers.KindRejected, pe.Kind == providers.KindAuth:
+			return e.vendorFailure(o, pe, "")
 		}
-		if o.attempts >= e.cfg.Attempts {
-			break
+		throttled := pe.HTTPStatus == 429 || pe.HTTPStatus == 503 && pe.RetryAfter > 0
+		if !throttled {
+			tries++
+			if tries >= e.cfg.Attempts {
+				break
+			}
 		}
-		if !e.wait(sendCtx, pe, o.attempts) {
+		if !e.wait(sendCtx, pe, tries, throttled, deadline) {
 			return e.interrupted(o, lastErr)
 		}
 	}
-	return e.vendorFailure(o, lastErr)
+	return e.vendorFailure(o, lastErr, "")
+}
+
+// answered records a usable answer: the credentials work and the vendor is
+// there.
+func (e *engine) answered(probe bool) {
+	e.auths.Store(0)
+	_ = e.brk.result(true, probe, "")
+}
+
+// tripped stops the run because the vendor stopped answering.
+func (e *engine) tripped() {
+	e.stop(fmt.Sprintf("%s is unreachable or failing: no usable answer for %s (last: %s); the endpoint or the vendor is down, not the data. Check the endpoint and the vendor's status page, then run the job again",
+		e.desc.Name, e.cfg.BreakerWindow, e.brk.lastAnswer()))
 }
 
 // intend waits until the writer has made the pending state of a batch of
@@ -596,20 +707,20 @@ func (e *engine) afterError(pe *providers.Error) bool {
 }
 
 // wait sleeps before another try: the vendor's Retry-After (capped), or an
-// exponential backoff with full jitter. It returns false when the run stops
-// meanwhile.
-func (e *engine) wait(ctx context.Context, pe *providers.Error, attempt int) bool {
+// exponential backoff with full jitter, never past the row's deadline. It
+// returns false when the run stops meanwhile.
+func (e *engine) wait(ctx context.Context, pe *providers.Error, attempt int, throttled bool, deadline time.Time) bool {
 	e.retries.Add(1)
 	if pe.HTTPStatus == 429 {
 		e.throttled.Add(1)
 	}
 	d := pe.RetryAfter
 	if d <= 0 {
-		base := 500 * time.Millisecond << min(attempt-1, 8)
+		base := 500 * time.Millisecond << min(max(attempt, 1)-1, 8)
 		d = base/2 + rand.N(base/2+1)
 	}
-	d = min(d, e.cfg.MaxWait)
-	e.cfg.Log.Debug("retrying", "vendor", e.desc.Name, "after", d, "attempt", attempt, "err", pe.Error())
+	d = min(d, e.cfg.MaxWait, max(time.Until(deadline), 0))
+	e.cfg.Log.Debug("retrying", "vendor", e.desc.Name, "after", d, "attempt", attempt, "throttled", throttled, "err", e.redact(pe.Error(), nil, nil))
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -638,17 +749,26 @@ func (e *engine) interrupted(o outcome, last *providers.Error) outcome {
 	return o
 }
 
-func (e *engine) vendorFailure(o outcome, pe *providers.Error) outcome {
+func (e *engine) vendorFailure(o outcome, pe *providers.Error, note string) outcome {
 	o.stage = report.StageVendor
 	if pe == nil {
 		o.err = fmt.Sprintf("row %d: %s: gave up", o.row, e.desc.Name)
+		if note != "" {
+			o.err += " " + note
+		}
+		if o.unknownBefore {
+			o.err += "; the vendor may have created the user: run the job again, it looks the user up before creating"
+		}
 		return o
 	}
 	o.err = fmt.Sprintf("row %d: %s", o.row, pe.Error())
+	if note != "" {
+		o.err += "; " + note
+	}
 	if o.attempts > 1 {
 		o.err += fmt.Sprintf(" (after %d attempts)", o.attempts)
 	}
-	if pe.Kind == providers.KindUnknown {
+	if pe.Kind == providers.KindUnknown || o.unknownBefore {
 		o.err += "; the vendor may have created the user: run the job again, it looks the user up before creating"
 	}
 	o.http = pe.HTTPStatus
@@ -796,7 +916,22 @@ func (e *engine) record(c *report.Counts, o outcome) error {
 			c.NotAttempted++
 		} else {
 			c.Failed++
-			e.cfg.Log.Warn("row failed", "row", o.row, "stage", string(o.stage), "err", o.err)
+			known := false
+			if e.cfg.Ledger != nil {
+				key := o.key
+				if o.dup {
+					key = "" // the key is the first row's, not this one's
+				}
+				if known, err = e.cfg.Ledger.Failure(key, o.cells, o.err); err != nil {
+					return err
+				}
+			}
+			if known {
+				c.FailedKnown++
+			} else {
+				c.FailedNew++
+			}
+			e.cfg.Log.Warn("row failed", "row", o.row, "key", o.key, "stage", string(o.stage), "known", known, "err", o.err)
 		}
 		err = w.WriteFailure(report.Failure{Row: o.row, SourceRow: o.src, Cells: o.cells, Stage: o.stage, Error: o.err, HTTPStatus: o.http, Attempts: o.attempts})
 	}

@@ -22,6 +22,10 @@ type Ledger interface {
 	Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string) error
 	// Forget removes a key this run made pending but never sent.
 	Forget(key string) error
+	// Failure records that a row failed and reports whether an earlier run
+	// saw the same failure (same key, or same cells when key is "", same
+	// cells, same error): a known failure, which --fail-on new forgives.
+	Failure(key string, cells []string, msg string) (known bool, err error)
 	// Flush makes everything recorded so far durable.
 	Flush() error
 }

@@ -55,6 +55,29 @@ type Job struct {
 	Ledger  string // path of the ledger database; "" for the default
 	Reports ReportOptions
 	Reading InputOptions
+	// AllowHTTP lets credentials and passwords go to a non-loopback
+	// endpoint in clear text (http://); off by default.
+	AllowHTTP bool
+	// FailOn is what makes a run exit 1: "any" failed row (the default)
+	// or only "new" ones (not seen unchanged by an earlier run).
+	FailOn string
+}
+
+// Failure policies (fail_on:, --fail-on).
+const (
+	FailOnAny = "any"
+	FailOnNew = "new"
+)
+
+// ParseFailOn checks a fail_on value ("" is the default, any).
+func ParseFailOn(s string) (string, error) {
+	switch v := strings.ToLower(strings.TrimSpace(s)); v {
+	case "", FailOnAny:
+		return FailOnAny, nil
+	case FailOnNew:
+		return v, nil
+	}
+	return "", fmt.Errorf("fail_on: must be any or new, not %q", s)
 }
 
 // Retry bounds retries of transient failures.
@@ -92,6 +115,8 @@ type file struct {
 	Reports     *reportsFile      `yaml:"reports"`
 	Encoding    string            `yaml:"encoding"`
 	Delimiter   string            `yaml:"delimiter"`
+	AllowHTTP   bool              `yaml:"allow_http"`
+	FailOn      string            `yaml:"fail_on"`
 }
 
 // whole is an int that refuses 1.5 (yaml would truncate it to 1).
@@ -122,7 +147,7 @@ var sections = map[string]struct {
 	name string
 	keys []string
 }{
-	"job.file":        {"", []string{"provider", "endpoint", "auth", "options", "input", "key", "rate", "concurrency", "fields", "retry", "ledger", "reports", "encoding", "delimiter"}},
+	"job.file":        {"", []string{"provider", "endpoint", "auth", "options", "input", "key", "rate", "concurrency", "fields", "retry", "ledger", "reports", "encoding", "delimiter", "allow_http", "fail_on"}},
 	"job.retryFile":   {" in retry:", []string{"attempts", "max_wait"}},
 	"job.reportsFile": {" in reports:", []string{"bom"}},
 }
@@ -251,6 +276,12 @@ func Parse(data []byte, getenv func(string) string) (*Job, error) {
 	if f.Reports != nil {
 		j.Reports.BOM = f.Reports.BOM
 	}
+	j.AllowHTTP = f.AllowHTTP
+	failOn, err := ParseFailOn(f.FailOn)
+	if err != nil {
+		return nil, err
+	}
+	j.FailOn = failOn
 	rules, err := mapping.ParseRules(&f.Fields)
 	if err != nil {
 		return nil, err

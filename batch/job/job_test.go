@@ -74,6 +74,7 @@ fields:
 		Ledger:  "state/ledger.db",
 		Reports: ReportOptions{BOM: true},
 		Reading: InputOptions{Encoding: "windows-1252", Delimiter: ";"},
+		FailOn:  FailOnAny,
 	}
 	if !reflect.DeepEqual(j, want) {
 		t.Errorf("Parse:\n got %+v\nwant %+v", j, want)
@@ -227,7 +228,7 @@ func TestParseErrors(t *testing.T) {
 		{"missing provider", "key: Email\nfields:\n  id: Email\n", "provider: missing (`onboard providers` lists them)"},
 		{"blank provider", "provider: \" \"\nfields:\n  id: Email\n", "provider: missing"},
 		{"typo has its line", "provider: x\nkey: Email\nconcurency: 4\nfields:\n  id: Email\n",
-			`line 3: unknown key "concurency" (did you mean "concurrency"?) (known: provider, endpoint, auth, options, input, key, rate, concurrency, fields, retry, ledger, reports, encoding, delimiter)`},
+			`line 3: unknown key "concurency" (did you mean "concurrency"?) (known: provider, endpoint, auth, options, input, key, rate, concurrency, fields, retry, ledger, reports, encoding, delimiter, allow_http, fail_on)`},
 		{"typo without a likely key", "provider: x\nzzz: 1\n", `line 2: unknown key "zzz" (known: provider,`},
 		{"every typo", "provider: x\nrat: 1\nreports:\n  boom: true\n", "line 2: unknown key \"rat\" (did you mean \"rate\"?)"},
 		{"typo in reports", "provider: x\nreports:\n  boom: true\n", `line 3: unknown key "boom" in reports: (did you mean "bom"?)`},
@@ -391,6 +392,35 @@ func TestSectionsMatchTheShape(t *testing.T) {
 		}
 		if !reflect.DeepEqual(tags, sections[name].keys) {
 			t.Errorf("sections[%q] lists %q; the struct has %q", name, sections[name].keys, tags)
+		}
+	}
+}
+
+func TestFailOnAndAllowHTTP(t *testing.T) {
+	base := "provider: cognigy\nfields:\n  id: Email\n"
+	for _, tt := range []struct {
+		extra   string
+		failOn  string
+		allow   bool
+		wantErr string
+	}{
+		{"", FailOnAny, false, ""},
+		{"fail_on: new\n", FailOnNew, false, ""},
+		{"fail_on: ANY\nallow_http: true\n", FailOnAny, true, ""},
+		{"fail_on: some\n", "", false, "fail_on: must be any or new"},
+	} {
+		j, err := Parse([]byte(base+tt.extra), func(string) string { return "" })
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%q: err %v, want %q", tt.extra, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", tt.extra, err)
+		}
+		if j.FailOn != tt.failOn || j.AllowHTTP != tt.allow {
+			t.Errorf("%q: fail_on %q allow_http %v, want %q %v", tt.extra, j.FailOn, j.AllowHTTP, tt.failOn, tt.allow)
 		}
 	}
 }

@@ -139,6 +139,15 @@ type Ledger struct {
 	// the pending batches can be dropped.
 	inflight map[string]int
 	now      func() time.Time
+
+	// fails are failures not yet committed; noFailures: the failures table
+	// was empty when opened, so no failure can be known.
+	fails      []failure
+	noFailures bool
+	getFailure *sql.Stmt
+	// file is the database file as opened: a file deleted or replaced
+	// under a running run is noticed at the next commit.
+	file os.FileInfo
 }
 
 type entry struct {
@@ -195,7 +204,7 @@ func Open(path, provider, endpoint string) (*Ledger, error) {
 
 func (l *Ledger) open(provider, endpoint string) error {
 	ctx := context.Background()
-	if _, err := l.db.Exec(Schema); err != nil {
+	if _, err := l.db.Exec(Schema + failuresSchema); err != nil {
 		return fmt.Errorf("%w (is it an onboard ledger?)", err)
 	}
 	var err error
@@ -215,6 +224,16 @@ func (l *Ledger) open(provider, endpoint string) error {
 		return err
 	}
 	l.empty = n == 0
+	if err := l.conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM failures LIMIT 1)`).Scan(&n); err != nil {
+		return err
+	}
+	l.noFailures = n == 0
+	if l.getFailure, err = l.db.Prepare(`SELECT fingerprint, error FROM failures WHERE id = ?`); err != nil {
+		return err
+	}
+	if l.file, err = os.Stat(l.path); err != nil {
+		return err
+	}
 	if l.get, err = l.db.Prepare(`SELECT status, vendor_id, row FROM users WHERE key = ?`); err != nil {
 		return err
 	}
@@ -335,10 +354,15 @@ func (l *Ledger) Forget(key string) error {
 	return nil
 }
 
-// Flush commits the buffered entries in one transaction of appends.
+// Flush commits the buffered entries in one transaction of appends. It
+// fails with ErrReplaced when the database file is no longer the one
+// opened (deleted, or replaced by another file).
 func (l *Ledger) Flush() error {
-	if len(l.buf) == 0 && len(l.keys) == 0 {
+	if len(l.buf) == 0 && len(l.keys) == 0 && len(l.fails) == 0 {
 		return nil
+	}
+	if err := l.checkFile(); err != nil {
+		return err
 	}
 	ctx := context.Background()
 	if _, err := l.conn.ExecContext(ctx, "BEGIN"); err != nil {
@@ -364,6 +388,9 @@ func (l *Ledger) Flush() error {
 		_, err = st.ExecContext(ctx, args...)
 		i += n
 	}
+	if err == nil && len(l.fails) > 0 {
+		err = l.flushFailures(ctx, now)
+	}
 	if err != nil {
 		_, _ = l.conn.ExecContext(ctx, "ROLLBACK")
 		return fmt.Errorf("ledger %s: %w", l.path, err)
@@ -373,6 +400,16 @@ func (l *Ledger) Flush() error {
 	}
 	l.buf = l.buf[:0]
 	l.keys = l.keys[:0]
+	return nil
+}
+
+// checkFile reports ErrReplaced when the path no longer names the file
+// this ledger opened.
+func (l *Ledger) checkFile() error {
+	fi, err := os.Stat(l.path)
+	if err != nil || !os.SameFile(fi, l.file) {
+		return fmt.Errorf("ledger %s: %w", l.path, ErrReplaced)
+	}
 	return nil
 }
 
@@ -398,7 +435,7 @@ func (l *Ledger) Close() error {
 		l.buf = append(l.buf, entry{key: k, status: batch.LedgerPending, row: l.inflight[k]})
 	}
 	err := l.Flush()
-	for _, st := range []*sql.Stmt{l.get, l.append, l.bulk, l.pending} {
+	for _, st := range []*sql.Stmt{l.get, l.append, l.bulk, l.pending, l.getFailure} {
 		if st != nil {
 			st.Close()
 		}

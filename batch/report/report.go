@@ -26,6 +26,7 @@ const (
 	FailuresFile    = "failures.csv"
 	CredentialsFile = "credentials.csv"
 	SummaryFile     = "summary.json"
+	HTMLFile        = "report.html"
 )
 
 // Stage says where a row failed.
@@ -439,11 +440,16 @@ func Undefuse(s string) string {
 
 // Counts are the row totals of a run.
 type Counts struct {
-	Rows         int `json:"rows"`
-	Created      int `json:"created"`
-	Exists       int `json:"exists"`
-	Skipped      int `json:"skipped"`
-	Failed       int `json:"failed"`
+	Rows    int `json:"rows"`
+	Created int `json:"created"`
+	Exists  int `json:"exists"`
+	Skipped int `json:"skipped"`
+	Failed  int `json:"failed"`
+	// FailedNew and FailedKnown split Failed: a known failure is one an
+	// earlier run of the job saw unchanged (same person, same cells, same
+	// error); without a ledger every failure is new.
+	FailedNew    int `json:"failed_new"`
+	FailedKnown  int `json:"failed_known"`
 	NotAttempted int `json:"not_attempted"`
 }
 
@@ -465,6 +471,16 @@ type Summary struct {
 	Stopped   string            `json:"stopped,omitempty"`
 	Reports   map[string]string `json:"reports"`
 	ExitCode  int               `json:"exit_code"`
+	// Stage and Error say where and why a run ended before sending
+	// anything (exit 2 or 4): "job", "input", "mapping", "endpoint",
+	// "credentials", "ledger", "lock", "reports".
+	Stage string `json:"stage,omitempty"`
+	Error string `json:"error,omitempty"`
+	// FailOn is the failure policy the exit code followed: "any" or "new".
+	FailOn string `json:"fail_on,omitempty"`
+	// InFlight is how many requests were on the wire when the run was
+	// told to stop (interrupted, or the vendor down).
+	InFlight int64 `json:"in_flight,omitempty"`
 }
 
 // WriteSummary writes summary.json atomically (a temporary file renamed).

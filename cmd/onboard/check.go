@@ -63,9 +63,9 @@ func (a *app) check(o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	defer p.src.Close()
+	defer p.Src.Close()
 	out := a.stdout
-	fmt.Fprintf(out, "Checking %s with %s (%s, delimiter %s) for %s\n\n", p.src.Name(), p.job.Path, p.src.Encoding(), delimName(p.src.Delimiter()), p.desc.Title)
+	fmt.Fprintf(out, "Checking %s with %s (%s, delimiter %s) for %s\n\n", p.Src.Name(), p.Job.Path, p.Src.Encoding(), delimName(p.Src.Delimiter()), p.Desc.Title)
 
 	var rows, bad int
 	kinds := map[problemKind]int{}
@@ -86,12 +86,12 @@ func (a *app) check(o *checkOptions) error {
 			listed++
 		}
 	}
-	keyIdx := p.plan.KeyColumn()
-	keyCol := p.src.Header()[keyIdx]
+	keyIdx := p.Plan.KeyColumn()
+	keyCol := p.Src.Header()[keyIdx]
 	seen := keyset.New("", 0)
 	defer seen.Close()
 	for {
-		row, err := p.src.Next()
+		row, err := p.Src.Next()
 		if err == io.EOF {
 			break
 		}
@@ -104,18 +104,18 @@ func (a *app) check(o *checkOptions) error {
 			report("input", row.Num, "", row.Err.Error())
 			continue
 		}
-		rec, probs, _ := p.plan.Apply(row.Cells)
+		rec, probs, _ := p.Plan.Apply(row.Cells)
 		rowBad := false
 		for _, pr := range probs {
 			rowBad = true
 			report("mapping", row.Num, describeWhere(pr.Field, pr.Columns), pr.Error())
 		}
 		if len(probs) == 0 {
-			errs := providers.CheckFields(p.desc, rec)
-			errs = append(errs, p.provider.Validate(rec, p.job.Options)...)
+			errs := providers.CheckFields(p.Desc, rec)
+			errs = append(errs, p.Provider.Validate(rec, p.Job.Options)...)
 			for _, fe := range errs {
 				rowBad = true
-				cols := p.plan.Columns(fe.Field)
+				cols := p.Plan.Columns(fe.Field)
 				report("validation", row.Num, describeWhere(fe.Field, cols), describeWhere(fe.Field, cols)+": "+fe.Msg)
 			}
 		}
@@ -138,7 +138,7 @@ func (a *app) check(o *checkOptions) error {
 			continue
 		}
 		if len(previews) < o.previews {
-			text, err := p.provider.Preview(rec.Masked(p.desc), p.job.Options)
+			text, err := p.Provider.Preview(rec.Masked(p.Desc), p.Job.Options)
 			if err != nil {
 				text = "(preview failed: " + err.Error() + ")"
 			}
@@ -171,11 +171,11 @@ func (a *app) check(o *checkOptions) error {
 	if len(previews) > 0 {
 		fmt.Fprintf(out, "\nFirst payloads (secrets masked):\n%s\n", strings.Join(previews, "\n"))
 	}
-	fmt.Fprintf(out, "\n%d rows: %d valid, %d with problems (read as %s).\n", rows, rows-bad, bad, p.src.Encoding())
+	fmt.Fprintf(out, "\n%d rows: %d valid, %d with problems (read as %s).\n", rows, rows-bad, bad, p.Src.Encoding())
 	if bad > 0 {
 		return &exitError{code: exitFailed, err: fmt.Errorf("")}
 	}
-	fmt.Fprintln(out, "Every row is valid. Rehearse with: onboard run --job "+p.job.Path+" --sandbox")
+	fmt.Fprintln(out, "Every row is valid. Rehearse with: onboard run --job "+p.Job.Path+" --sandbox")
 	return nil
 }
 

@@ -1,22 +1,7 @@
 package main
 
-import (
-	"path/filepath"
-	"strings"
-
-	"github.com/onboardhq/onboard/batch/ledger"
-)
+import "github.com/onboardhq/onboard/batch/runner"
 
 // ledgerPathFor returns the ledger of a job: the one given, else
 // <job>.ledger.db next to the job file.
-func ledgerPathFor(jobPath, given string) string {
-	if given != "" {
-		return given
-	}
-	base := strings.TrimSuffix(filepath.Base(jobPath), filepath.Ext(jobPath))
-	return filepath.Join(filepath.Dir(jobPath), base+".ledger.db")
-}
-
-func openLedger(path, provider, endpoint string) (*ledger.Ledger, error) {
-	return ledger.Open(path, provider, endpoint)
-}
+func ledgerPathFor(jobPath, given string) string { return runner.LedgerPath(jobPath, given) }

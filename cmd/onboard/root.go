@@ -12,15 +12,17 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/onboardhq/onboard/batch/runner"
 	"github.com/onboardhq/onboard/providers"
 )
 
-// Exit codes, for cron.
+// Exit codes, for cron (runner documents each).
 const (
-	exitOK      = 0 // every row created or already there
-	exitFailed  = 1 // finished, at least one row failed
-	exitNotSent = 2 // nothing was sent: usage, job file, input, credentials
-	exitStopped = 3 // stopped early: interrupted, or credentials refused
+	exitOK      = runner.ExitOK
+	exitFailed  = runner.ExitFailed
+	exitNotSent = runner.ExitNotSent
+	exitStopped = runner.ExitStopped
+	exitLocked  = runner.ExitLocked
 )
 
 // app holds what the commands share; tests build one with buffers.
@@ -31,8 +33,8 @@ type app struct {
 	stderr   io.Writer
 	getenv   func(string) string
 	isTerm   func() bool
-	// ctx, when set, replaces the signal-bound context (tests).
-	ctx context.Context
+	// ctx and hard, when set, replace the signal-bound contexts (tests).
+	ctx, hard context.Context
 	// ready, when set, is told the sandbox URL once it serves (tests).
 	ready func(url string)
 
@@ -154,11 +156,18 @@ func (a *app) leveled(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func (a *app) context() (context.Context, context.CancelFunc) {
+// context returns the command's context, which ends on the first Ctrl-C
+// or SIGTERM, and one that ends on the second.
+func (a *app) context() (ctx, hard context.Context, stop func()) {
 	if a.ctx != nil {
-		return context.WithCancel(a.ctx)
+		ctx, cancel := context.WithCancel(a.ctx)
+		hard := a.hard
+		if hard == nil {
+			hard = context.Background()
+		}
+		return ctx, hard, cancel
 	}
-	return signalContext()
+	return signalContexts()
 }
 
 // indent prefixes every line of s.

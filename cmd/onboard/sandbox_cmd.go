@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/onboardhq/onboard/batch/runner"
 	"github.com/onboardhq/onboard/providers"
 )
 
@@ -40,7 +41,7 @@ credentials it accepts. Faults can be injected to rehearse a bad day.`,
 				}
 			}
 			sb := p.NewSandbox(o)
-			url, stop, err := serveSandbox(sb, addr)
+			url, stop, err := runner.Serve(sb, addr)
 			if err != nil {
 				return fail(exitNotSent, "sandbox: %v", err)
 			}
@@ -90,7 +91,7 @@ credentials it accepts. Faults can be injected to rehearse a bad day.`,
 			if a.ready != nil {
 				a.ready(url)
 			}
-			ctx, cancel := a.context()
+			ctx, _, cancel := a.context()
 			defer cancel()
 			<-ctx.Done()
 			st := sb.Stats()

@@ -1,0 +1,151 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/onboardhq/onboard/providers"
+)
+
+// breaker stops a run whose vendor has stopped answering. Every request's
+// answer is either usable (the vendor read the request and said something
+// about it: a 2xx that proves what happened, a 4xx, a 429) or not
+// (connection refused, DNS or TLS failure, a timeout, a 5xx, a 2xx that is
+// not the vendor's answer). After threshold unusable answers in a row,
+// across all rows, the breaker opens: workers stop sending and one probe at
+// a time is let through, at growing intervals. A usable answer closes it
+// again; window after opening without one, the run stops. So a vendor that
+// is down costs a handful of requests and well under a minute, not five
+// attempts for every row of the file, and a short outage (a deploy, a
+// blip of 503s) costs a pause.
+type breaker struct {
+	threshold int
+	window    time.Duration
+	now       func() time.Time
+
+	mu        sync.Mutex
+	fails     int
+	openedAt  time.Time // zero: closed
+	nextProbe time.Time
+	gap       time.Duration
+	probing   bool
+	last      string        // the last unusable answer, for the message
+	wake      chan struct{} // closed when the state changes
+}
+
+// errTripped means the breaker stayed open for its whole window.
+var errTripped = errors.New("the vendor gave no usable answer")
+
+func newBreaker(threshold int, window time.Duration) *breaker {
+	return &breaker{threshold: max(threshold, 1), window: window, now: time.Now, wake: make(chan struct{})}
+}
+
+// firstProbe is the wait between opening and the first probe; each
+// unusable probe answer doubles it.
+const firstProbe = time.Second
+
+// acquire waits until the caller may send. probe is true when the caller's
+// request is the one probe of an open breaker; it must then report its
+// answer with result. It returns errTripped when the breaker has been open
+// for its whole window, or ctx's error.
+func (b *breaker) acquire(ctx context.Context) (probe bool, err error) {
+	for {
+		b.mu.Lock()
+		if b.openedAt.IsZero() {
+			b.mu.Unlock()
+			return false, nil
+		}
+		now := b.now()
+		if now.Sub(b.openedAt) >= b.window {
+			b.mu.Unlock()
+			return false, errTripped
+		}
+		if !b.probing && !now.Before(b.nextProbe) {
+			b.probing = true
+			b.mu.Unlock()
+			return true, nil
+		}
+		d := b.openedAt.Add(b.window).Sub(now)
+		if !b.probing {
+			d = min(d, b.nextProbe.Sub(now))
+		}
+		wake := b.wake
+		b.mu.Unlock()
+		t := time.NewTimer(d)
+		select {
+		case <-wake:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		}
+		t.Stop()
+	}
+}
+
+// result records one answer. It returns errTripped when the run must stop.
+func (b *breaker) result(usable, probe bool, what string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if probe {
+		b.probing = false
+	}
+	if usable {
+		b.fails = 0
+		if !b.openedAt.IsZero() {
+			b.openedAt = time.Time{}
+			b.broadcast()
+		}
+		return nil
+	}
+	b.fails++
+	b.last = what
+	now := b.now()
+	if b.openedAt.IsZero() {
+		if b.fails >= b.threshold {
+			b.openedAt, b.gap = now, firstProbe
+			b.nextProbe = now.Add(b.gap)
+			b.broadcast()
+		}
+		return nil
+	}
+	if now.Sub(b.openedAt) >= b.window {
+		return errTripped
+	}
+	if probe {
+		b.gap *= 2
+		b.nextProbe = now.Add(b.gap)
+		b.broadcast()
+	}
+	return nil
+}
+
+func (b *breaker) broadcast() {
+	close(b.wake)
+	b.wake = make(chan struct{})
+}
+
+// lastAnswer is the last unusable answer seen.
+func (b *breaker) lastAnswer() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.last
+}
+
+// usable reports whether a failed call still shows a vendor that reads and
+// answers requests.
+func usable(pe *providers.Error) bool {
+	switch {
+	case pe.Kind == providers.KindEndpoint:
+		return true // an answer, if a wrong one: the run stops on it anyway
+	case pe.HTTPStatus == 0: // connection refused, DNS, TLS, timeout
+		return false
+	case pe.HTTPStatus >= 500:
+		return false
+	case pe.HTTPStatus >= 200 && pe.HTTPStatus < 300: // not the vendor's answer
+		return false
+	}
+	return true
+}
