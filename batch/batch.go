@@ -186,6 +186,8 @@ type engine struct {
 	// inflight counts requests on the wire, for the message on Ctrl-C.
 	inflight, inflightAtStop atomic.Int64
 	brk                      *breaker
+	// ledgerErr is set by the writer when the ledger fails.
+	ledgerErr error
 
 	stopOnce sync.Once
 	stopped  atomic.Pointer[string]
@@ -844,7 +846,8 @@ func (e *engine) write(c *report.Counts) error {
 			for _, b := range batch {
 				b.ack <- err
 			}
-			if err != nil && failed == nil {
+			var le *ledgerError
+			if err != nil && failed == nil && !errors.As(err, &le) {
 				failed = err
 			}
 		}
@@ -853,13 +856,17 @@ func (e *engine) write(c *report.Counts) error {
 
 func (e *engine) pending(batch []intent) error {
 	w := e.cfg.Reports
+	led := e.ledger()
+	if e.ledgerErr != nil {
+		return e.ledgerErr // nothing is sent that the ledger cannot remember
+	}
 	creds := false
 	for _, b := range batch {
 		for _, j := range b.jobs {
 			o := j.o
-			if e.cfg.Ledger != nil {
-				if err := e.cfg.Ledger.Pending(o.key, o.row); err != nil {
-					return err
+			if led != nil {
+				if err := led.Pending(o.key, o.row); err != nil {
+					return e.ledgerFailed(err)
 				}
 			}
 			if len(o.secrets) > 0 {
@@ -875,8 +882,10 @@ func (e *engine) pending(batch []intent) error {
 			return err
 		}
 	}
-	if e.cfg.Ledger != nil {
-		return e.cfg.Ledger.Flush()
+	if led != nil {
+		if err := led.Flush(); err != nil {
+			return e.ledgerFailed(err)
+		}
 	}
 	return nil
 }
@@ -885,10 +894,39 @@ func (e *engine) flush() error {
 	if err := e.cfg.Reports.Flush(); err != nil {
 		return err
 	}
-	if e.cfg.Ledger != nil {
-		return e.cfg.Ledger.Flush()
+	if led := e.ledger(); led != nil {
+		if err := led.Flush(); err != nil {
+			e.ledgerFailed(err)
+		}
 	}
 	return nil
+}
+
+// ledgerError is a failure of the ledger, not of the reports: the run
+// stops sending, but every row still goes to the reports.
+type ledgerError struct{ err error }
+
+func (e *ledgerError) Error() string { return e.err.Error() }
+func (e *ledgerError) Unwrap() error { return e.err }
+
+// ledger returns the run's ledger, or nil when there is none or it failed.
+// Writer goroutine only.
+func (e *engine) ledger() Ledger {
+	if e.ledgerErr != nil {
+		return nil
+	}
+	return e.cfg.Ledger
+}
+
+// ledgerFailed stops the run: what the ledger cannot remember must not be
+// sent. Writer goroutine only.
+func (e *engine) ledgerFailed(err error) error {
+	if e.ledgerErr == nil {
+		e.ledgerErr = &ledgerError{err}
+		e.cfg.Log.Error("ledger unwritable: stopping", "err", err)
+		e.stop("the ledger could not be written: " + err.Error())
+	}
+	return e.ledgerErr
 }
 
 // record writes one finished row.
@@ -917,13 +955,14 @@ func (e *engine) record(c *report.Counts, o outcome) error {
 		} else {
 			c.Failed++
 			known := false
-			if e.cfg.Ledger != nil {
+			if led := e.ledger(); led != nil {
 				key := o.key
 				if o.dup {
 					key = "" // the key is the first row's, not this one's
 				}
-				if known, err = e.cfg.Ledger.Failure(key, o.cells, o.err); err != nil {
-					return err
+				var lerr error
+				if known, lerr = led.Failure(key, o.cells, o.err); lerr != nil {
+					e.ledgerFailed(lerr)
 				}
 			}
 			if known {
@@ -935,16 +974,20 @@ func (e *engine) record(c *report.Counts, o outcome) error {
 		}
 		err = w.WriteFailure(report.Failure{Row: o.row, SourceRow: o.src, Cells: o.cells, Stage: o.stage, Error: o.err, HTTPStatus: o.http, Attempts: o.attempts})
 	}
-	if err == nil && e.cfg.Ledger != nil && o.key != "" && !o.dup {
+	if led := e.ledger(); err == nil && led != nil && o.key != "" && !o.dup {
+		var lerr error
 		switch {
 		case o.stage == report.StageNotAttempted:
 			// Made pending in a batch but never sent: nothing to look up
 			// next time, unless the key was pending before this run.
 			if o.pendingWritten && !o.hadPrior && o.attempts == 0 && !o.unknownBefore {
-				err = e.cfg.Ledger.Forget(o.key)
+				lerr = led.Forget(o.key)
 			}
 		case o.status != providers.StatusSkipped:
-			err = e.cfg.Ledger.Record(o.key, o.row, o.stage, o.status, o.vendorID, o.http, o.err)
+			lerr = led.Record(o.key, o.row, o.stage, o.status, o.vendorID, o.http, o.err)
+		}
+		if lerr != nil {
+			e.ledgerFailed(lerr)
 		}
 	}
 	if err == nil && e.cfg.Progress != nil {
