@@ -42,9 +42,13 @@ func newBreaker(threshold int, window time.Duration) *breaker {
 	return &breaker{threshold: max(threshold, 1), window: window, now: time.Now, wake: make(chan struct{})}
 }
 
-// firstProbe is the wait between opening and the first probe; each
-// unusable probe answer doubles it.
-const firstProbe = time.Second
+// probeGaps returns the wait between opening and the first probe, and the
+// longest wait between two probes: each unusable probe answer doubles the
+// wait, up to the cap, so a 30s window probes at 1, 3, 7, 12, 17, 22 and 27
+// seconds.
+func (b *breaker) probeGaps() (first, most time.Duration) {
+	return b.window / 30, b.window / 6
+}
 
 // acquire waits until the caller may send. probe is true when the caller's
 // request is the one probe of an open breaker; it must then report its
@@ -105,7 +109,8 @@ func (b *breaker) result(usable, probe bool, what string) error {
 	now := b.now()
 	if b.openedAt.IsZero() {
 		if b.fails >= b.threshold {
-			b.openedAt, b.gap = now, firstProbe
+			first, _ := b.probeGaps()
+			b.openedAt, b.gap = now, first
 			b.nextProbe = now.Add(b.gap)
 			b.broadcast()
 		}
@@ -115,7 +120,8 @@ func (b *breaker) result(usable, probe bool, what string) error {
 		return errTripped
 	}
 	if probe {
-		b.gap *= 2
+		_, most := b.probeGaps()
+		b.gap = min(2*b.gap, most)
 		b.nextProbe = now.Add(b.gap)
 		b.broadcast()
 	}
