@@ -171,6 +171,10 @@ func batchSize(rate float64, concurrency int) int {
 	return min(batchMax, max(concurrency, int(rate/10)))
 }
 
+// stallAfterStop is how long a stopped run waits for the next row of an
+// input that has stopped giving any.
+const stallAfterStop = 2 * time.Second
+
 // batchWait is the longest a row ready to send waits for its batch to fill.
 const batchWait = time.Millisecond
 
@@ -407,17 +411,30 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 	timer.Stop()
 	defer timer.Stop()
 	var readErr error
+	// Once the run stops, the rest of the input is read only to account
+	// for its rows; an input that stalls then (a FIFO or a feed on
+	// standard input whose writer waits) is not waited for.
+	var stalled <-chan time.Time
 	for {
 		var r read
 		var ok bool
+		if stalled == nil && sendCtx.Err() != nil {
+			stalled = time.After(stallAfterStop)
+		}
 		select {
 		case r, ok = <-rows:
 		case <-timer.C:
 			flush()
 			continue
+		case <-stalled:
+			e.cfg.Log.Warn("the input gave no more rows after the run stopped; rows not read yet are in no report", "after", stallAfterStop)
+			return readErr
 		}
 		if !ok {
 			return readErr
+		}
+		if stalled != nil {
+			stalled = time.After(stallAfterStop)
 		}
 		row, err := r.row, r.err
 		if err != nil {

@@ -96,6 +96,10 @@ type Options struct {
 	Progress func(src *source.Reader, path string) (batch.Progress, *slog.Logger)
 	// Hard, when done, ends requests in flight at once.
 	Hard context.Context
+	// Sending, when set, is called once everything is open and the first
+	// row is about to be read: from then on an interrupt has reports to
+	// flush; before, the run can simply end.
+	Sending func()
 	Now  func() time.Time
 }
 
@@ -289,6 +293,9 @@ func (r *run) run(ctx context.Context) Outcome {
 	var bl batch.Ledger
 	if led != nil {
 		bl = led
+	}
+	if o.Sending != nil {
+		o.Sending()
 	}
 	res, runErr := batch.Run(ctx, batch.Config{
 		Provider:    p.Provider,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -100,6 +101,32 @@ func (a *app) run(o *runOptions) error {
 	}
 	ctx, hard, stop := a.context()
 	defer stop()
+	var sending atomic.Bool
+	if a.ctx == nil {
+		// Real signals: an interrupt before anything is open to flush
+		// (the input is a FIFO nobody writes yet, standard input that
+		// never comes) ends the process, rather than waiting in a read
+		// that a context cannot end.
+		finished := make(chan struct{})
+		defer close(finished)
+		go func() {
+			select {
+			case <-ctx.Done():
+			case <-finished:
+				return
+			}
+			t := time.NewTimer(time.Second)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				if !sending.Load() {
+					fmt.Fprintln(a.stderr, "onboard: interrupted before anything was sent")
+					os.Exit(exitStopped)
+				}
+			case <-finished:
+			}
+		}()
+	}
 
 	out := runner.Run(ctx, runner.Options{
 		JobPath:     o.jobPath,
@@ -122,6 +149,7 @@ func (a *app) run(o *runOptions) error {
 		Log:         log,
 		Progress:    a.progressFor,
 		Hard:        hard,
+		Sending:     func() { sending.Store(true) },
 	})
 	s := out.Summary
 	if s == nil || s.Stage != "" {
