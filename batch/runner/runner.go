@@ -100,7 +100,7 @@ type Options struct {
 	// row is about to be read: from then on an interrupt has reports to
 	// flush; before, the run can simply end.
 	Sending func()
-	Now  func() time.Time
+	Now     func() time.Time
 }
 
 // Outcome is what a run did.
