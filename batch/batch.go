@@ -136,6 +136,41 @@ type outcome struct {
 	// unknownBefore: an earlier try of this row may have reached the
 	// vendor; a user found afterwards may hold our password.
 	unknownBefore bool
+	// prior is what the ledger knew of the key before this run.
+	prior Entry
+}
+
+// credRun says whose credentials.csv holds the password in effect for the
+// row's user, for the ledger: this run's when a create carrying our
+// password was acted on (or may have been); the earlier run's when the
+// user was found after that run's create was lost in a crash; else none
+// known.
+func (o outcome) credRun() int64 {
+	switch {
+	case o.credWritten && len(o.secrets) > 0:
+		return CredThisRun
+	case o.stage == "" && o.status == providers.StatusExists && o.prior.Status == LedgerPending && o.prior.RunCredentials != "":
+		return o.prior.RunID
+	}
+	return 0
+}
+
+// credFile is the credentials.csv holding the password in effect for the
+// row's user, for its success row; "" when none of ours is known to be.
+func (o outcome) credFile(thisRun string) string {
+	switch {
+	case o.stage != "":
+		return ""
+	case o.status == providers.StatusSkipped:
+		return o.prior.Credentials
+	}
+	switch r := o.credRun(); {
+	case r == CredThisRun:
+		return thisRun
+	case r != 0:
+		return o.prior.RunCredentials
+	}
+	return ""
 }
 
 // intent asks the writer to make the pending state of a batch of rows
@@ -489,6 +524,9 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 			} else if ok {
 				prior = &ent
 			}
+		}
+		if prior != nil {
+			o.prior = *prior
 		}
 		if prior != nil && prior.Done() && !e.cfg.Recheck {
 			o.status = providers.StatusSkipped
@@ -1001,7 +1039,7 @@ func (e *engine) record(c *report.Counts, o outcome) error {
 				lerr = led.Forget(o.key)
 			}
 		case o.status != providers.StatusSkipped:
-			lerr = led.Record(o.key, o.row, o.stage, o.status, o.vendorID, o.http, o.err)
+			lerr = led.Record(o.key, o.row, o.stage, o.status, o.vendorID, o.http, o.err, o.credRun())
 		}
 		if lerr != nil {
 			e.ledgerFailed(lerr)

@@ -89,10 +89,10 @@ func (c *countingLedger) Pending(key string, row int) error {
 	return c.Ledger.Pending(key, row)
 }
 
-func (c *countingLedger) Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string) error {
+func (c *countingLedger) Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string, credRun int64) error {
 	c.records++
 	c.buffered++
-	return c.Ledger.Record(key, row, stage, status, vendorID, http, msg)
+	return c.Ledger.Record(key, row, stage, status, vendorID, http, msg, credRun)
 }
 
 func (c *countingLedger) Flush() error {

@@ -18,8 +18,10 @@ type Ledger interface {
 	// durable once Flush returns, before the request goes out: a crash then
 	// leaves the key pending, and the next run looks it up first.
 	Pending(key string, row int) error
-	// Record records a row's outcome.
-	Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string) error
+	// Record records a row's outcome; credRun says whose credentials.csv
+	// holds the password in effect (CredThisRun, an earlier run's id from
+	// Entry.RunID, or 0 for none known).
+	Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string, credRun int64) error
 	// Forget removes a key this run made pending but never sent.
 	Forget(key string) error
 	// Failure records that a row failed and reports whether an earlier run
@@ -41,7 +43,19 @@ type Entry struct {
 	Status   string
 	VendorID string
 	Row      int
+	// RunID is the run that last wrote the key; RunCredentials that run's
+	// credentials.csv ("" if it generated no password). For a key left
+	// pending by a crash, that file holds the password the lost create
+	// may have set.
+	RunID          int64
+	RunCredentials string
+	// Credentials is the credentials.csv holding the user's password in
+	// effect, when a run of ours set it.
+	Credentials string
 }
+
+// CredThisRun stands for the running run in Ledger.Record's credRun.
+const CredThisRun = -1
 
 // Done reports whether the key needs nothing more: the user is there.
 func (e Entry) Done() bool {

@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS users (
   run_id      INTEGER NOT NULL,
   http_status INTEGER NOT NULL DEFAULT 0,
   error       TEXT NOT NULL DEFAULT '',
-  updated_at  TEXT NOT NULL     -- RFC 3339, UTC
+  updated_at  TEXT NOT NULL,    -- RFC 3339, UTC
+  cred_run    INTEGER NOT NULL DEFAULT 0 -- the run whose credentials.csv holds the password in effect; 0: none known
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending ( -- the running run's "about to send", one row per commit
   id          INTEGER PRIMARY KEY,
@@ -69,7 +70,8 @@ CREATE TABLE IF NOT EXISTS events (  -- the running run's outcomes, folded into 
   run_id      INTEGER NOT NULL,
   http_status INTEGER NOT NULL DEFAULT 0,
   error       TEXT NOT NULL DEFAULT '',
-  updated_at  TEXT NOT NULL
+  updated_at  TEXT NOT NULL,
+  cred_run    INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS runs (
   id          INTEGER PRIMARY KEY,
@@ -81,7 +83,8 @@ CREATE TABLE IF NOT EXISTS runs (
   existed     INTEGER NOT NULL DEFAULT 0,
   skipped     INTEGER NOT NULL DEFAULT 0,
   failed      INTEGER NOT NULL DEFAULT 0,
-  not_attempted INTEGER NOT NULL DEFAULT 0
+  not_attempted INTEGER NOT NULL DEFAULT 0,
+  credentials TEXT NOT NULL DEFAULT '' -- this run's credentials.csv, '' when it generated no password
 );
 `
 
@@ -92,7 +95,8 @@ ON CONFLICT(key) DO UPDATE SET
   status = CASE WHEN users.status IN ('created', 'exists') AND excluded.status IN ('failed', 'pending') THEN users.status ELSE excluded.status END,
   vendor_id = CASE WHEN excluded.vendor_id <> '' THEN excluded.vendor_id ELSE users.vendor_id END,
   row = excluded.row, run_id = excluded.run_id, http_status = excluded.http_status,
-  error = excluded.error, updated_at = excluded.updated_at;
+  error = excluded.error, updated_at = excluded.updated_at,
+  cred_run = CASE WHEN excluded.cred_run <> 0 THEN excluded.cred_run ELSE users.cred_run END;
 `
 
 // recoverSQL makes the keys of a crashed run's pending batches pending in
@@ -108,8 +112,8 @@ DELETE FROM pending;
 // foldSQL moves the events into users, per key in the order they happened,
 // and removes the pending entries of keys this run never sent.
 const foldSQL = `
-INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at)
-  SELECT key, status, vendor_id, row, run_id, http_status, error, updated_at
+INSERT INTO users(key, status, vendor_id, row, run_id, http_status, error, updated_at, cred_run)
+  SELECT key, status, vendor_id, row, run_id, http_status, error, updated_at, cred_run
   FROM events WHERE status <> 'forget' ORDER BY key, id
 ` + upsertSQL + `
 DELETE FROM users WHERE status = 'pending' AND EXISTS (
@@ -153,6 +157,7 @@ type Ledger struct {
 type entry struct {
 	key, status, vendorID, msg string
 	row, http                  int
+	credRun                    int64
 }
 
 // chunk is how many events one statement appends.
@@ -163,18 +168,18 @@ func appendSQL(rows int, runID int64) string {
 	// one numbered parameter for the time costs more than it saves: the
 	// driver then looks every parameter up by name.)
 	var b strings.Builder
-	b.WriteString(`INSERT INTO events(key, status, vendor_id, row, http_status, error, run_id, updated_at) VALUES `)
+	b.WriteString(`INSERT INTO events(key, status, vendor_id, row, http_status, error, cred_run, run_id, updated_at) VALUES `)
 	for r := range rows {
 		if r > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "(?, ?, ?, ?, ?, ?, %d, ?)", runID)
+		fmt.Fprintf(&b, "(?, ?, ?, ?, ?, ?, ?, %d, ?)", runID)
 	}
 	return b.String()
 }
 
 // perEvent is how many values one event binds.
-const perEvent = 7
+const perEvent = 8
 
 // Open opens (creating if needed) the ledger at path, folds in what a
 // crashed run left, and starts a run.
@@ -207,6 +212,9 @@ func (l *Ledger) open(provider, endpoint string) error {
 	if _, err := l.db.Exec(Schema + failuresSchema); err != nil {
 		return fmt.Errorf("%w (is it an onboard ledger?)", err)
 	}
+	if err := l.migrate(); err != nil {
+		return err
+	}
 	var err error
 	if l.conn, err = l.db.Conn(ctx); err != nil {
 		return err
@@ -234,7 +242,8 @@ func (l *Ledger) open(provider, endpoint string) error {
 	if l.file, err = os.Stat(l.path); err != nil {
 		return err
 	}
-	if l.get, err = l.db.Prepare(`SELECT status, vendor_id, row FROM users WHERE key = ?`); err != nil {
+	if l.get, err = l.db.Prepare(`SELECT u.status, u.vendor_id, u.row, u.run_id, COALESCE(c.credentials, ''), COALESCE(r.credentials, '')
+  FROM users u LEFT JOIN runs c ON c.id = u.cred_run LEFT JOIN runs r ON r.id = u.run_id WHERE u.key = ?`); err != nil {
 		return err
 	}
 	if l.append, err = l.conn.PrepareContext(ctx, appendSQL(1, l.runID)); err != nil {
@@ -283,7 +292,7 @@ func (l *Ledger) Get(key string) (batch.Entry, bool, error) {
 	if l.empty {
 		return e, false, nil
 	}
-	err := l.get.QueryRow(Key(key)).Scan(&e.Status, &e.VendorID, &e.Row)
+	err := l.get.QueryRow(Key(key)).Scan(&e.Status, &e.VendorID, &e.Row, &e.RunID, &e.Credentials, &e.RunCredentials)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, false, nil
 	}
@@ -326,8 +335,14 @@ func appendJSONString(b []byte, s string) []byte {
 
 // Record buffers a row's outcome. A row failed before the network
 // (mapping, validation) is not recorded: it never reached the vendor.
-func (l *Ledger) Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string) error {
-	e := entry{key: Key(key), row: row, vendorID: vendorID, http: http}
+// credRun says whose credentials.csv holds the user's password in effect:
+// batch.CredThisRun, an earlier run's id, or 0 (none of ours, or not
+// known).
+func (l *Ledger) Record(key string, row int, stage report.Stage, status providers.Status, vendorID string, http int, msg string, credRun int64) error {
+	if credRun == batch.CredThisRun {
+		credRun = l.runID
+	}
+	e := entry{key: Key(key), row: row, vendorID: vendorID, http: http, credRun: credRun}
 	delete(l.inflight, e.key)
 	switch {
 	case stage == "":
@@ -383,7 +398,7 @@ func (l *Ledger) Flush() error {
 		}
 		args = args[:0]
 		for _, e := range l.buf[i : i+n] {
-			args = append(args, e.key, e.status, e.vendorID, e.row, e.http, e.msg, now)
+			args = append(args, e.key, e.status, e.vendorID, e.row, e.http, e.msg, e.credRun, now)
 		}
 		_, err = st.ExecContext(ctx, args...)
 		i += n
@@ -400,6 +415,37 @@ func (l *Ledger) Flush() error {
 	}
 	l.buf = l.buf[:0]
 	l.keys = l.keys[:0]
+	return nil
+}
+
+// SetCredentialsFile records where this run writes the passwords it
+// generates, so that a later run (and onboard status) can name the file
+// whose password is in effect for each user.
+func (l *Ledger) SetCredentialsFile(path string) error {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	_, err := l.conn.ExecContext(context.Background(), `UPDATE runs SET credentials = ? WHERE id = ?`, path, l.runID)
+	return err
+}
+
+// migrate adds the columns a ledger of an older onboard lacks.
+func (l *Ledger) migrate() error {
+	for _, c := range []struct{ table, column, def string }{
+		{"users", "cred_run", "INTEGER NOT NULL DEFAULT 0"},
+		{"events", "cred_run", "INTEGER NOT NULL DEFAULT 0"},
+		{"runs", "credentials", "TEXT NOT NULL DEFAULT ''"},
+	} {
+		var n int
+		if err := l.db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.column).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := l.db.Exec(`ALTER TABLE ` + c.table + ` ADD COLUMN ` + c.column + ` ` + c.def); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -28,7 +28,7 @@ func BenchmarkLedger(b *testing.B) {
 			for i := range b.N {
 				key := fmt.Sprintf("user%07d@example.com", (i*7919)%b.N+0)
 				_ = l.Pending(key, i+2)
-				_ = l.Record(key, i+2, "", providers.StatusCreated, "64b1f0c2a9e3d4b5c6a7f801", 201, "")
+				_ = l.Record(key, i+2, "", providers.StatusCreated, "64b1f0c2a9e3d4b5c6a7f801", 201, "", 0)
 				if i%flushRows == flushRows-1 {
 					if err := l.Flush(); err != nil {
 						b.Fatal(err)

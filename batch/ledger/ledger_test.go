@@ -36,10 +36,10 @@ func TestLedgerLifecycle(t *testing.T) {
 	// runs left); the second Open below reads them.
 	must(l.Pending(" A@x.com ", 2))
 	must(l.Flush())
-	must(l.Record("a@x.com", 2, "", providers.StatusCreated, "id-1", 200, ""))
-	must(l.Record("b@x.com", 3, report.StageVendor, "", "", 400, "row 3: cognigy: create: 400 Bad Request"))
-	must(l.Record("c@x.com", 4, report.StageVendor, "", "", 0, "row 4: ...; the vendor may have created the user: run the job again"))
-	must(l.Record("d@x.com", 5, report.StageMapping, "", "", 0, "row 5: bad"))
+	must(l.Record("a@x.com", 2, "", providers.StatusCreated, "id-1", 200, "", 0))
+	must(l.Record("b@x.com", 3, report.StageVendor, "", "", 400, "row 3: cognigy: create: 400 Bad Request", 0))
+	must(l.Record("c@x.com", 4, report.StageVendor, "", "", 0, "row 4: ...; the vendor may have created the user: run the job again", 0))
+	must(l.Record("d@x.com", 5, report.StageMapping, "", "", 0, "row 5: bad", 0))
 	must(l.Flush())
 	must(l.Close())
 	if l, err = Open(path, "cognigy", "http://x"); err != nil {
@@ -58,7 +58,7 @@ func TestLedgerLifecycle(t *testing.T) {
 		t.Fatal("a row that never reached the vendor was recorded")
 	}
 	// A later failure never hides that the user exists.
-	must(l.Record("a@x.com", 9, report.StageVendor, "", "", 500, "boom"))
+	must(l.Record("a@x.com", 9, report.StageVendor, "", "", 500, "boom", 0))
 	must(l.Pending("a@x.com", 9))
 	must(l.Flush())
 	if e, _ := get("a@x.com"); e.Status != "created" || e.VendorID != "id-1" {
@@ -114,7 +114,7 @@ func TestFlushInChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < n; i++ {
-		if err := l.Record(fmt.Sprintf("k%d", i), i+2, "", providers.StatusCreated, fmt.Sprint("id", i), 201, ""); err != nil {
+		if err := l.Record(fmt.Sprintf("k%d", i), i+2, "", providers.StatusCreated, fmt.Sprint("id", i), 201, "", 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -156,7 +156,7 @@ func TestOpenAfterCrash(t *testing.T) {
 	}
 	l, err := Open(path, "cognigy", "x")
 	must(err)
-	must(l.Record("old@x.com", 2, "", providers.StatusCreated, "id-old", 201, ""))
+	must(l.Record("old@x.com", 2, "", providers.StatusCreated, "id-old", 201, "", 0))
 	must(l.Close())
 
 	l, err = Open(path, "cognigy", "x")
@@ -165,7 +165,7 @@ func TestOpenAfterCrash(t *testing.T) {
 		must(l.Pending(k, i+2))
 	}
 	must(l.Flush())
-	must(l.Record("a@x.com", 2, "", providers.StatusCreated, "id-a", 201, ""))
+	must(l.Record("a@x.com", 2, "", providers.StatusCreated, "id-a", 201, "", 0))
 	must(l.Forget("c@x.com"))
 	must(l.Flush())
 	must(l.Pending("unflushed@x.com", 9)) // never committed: never sent
@@ -218,7 +218,7 @@ func TestCloseWritesOpenKeysPending(t *testing.T) {
 	if err := l.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	_ = l.Record("a@x.com", 2, "", providers.StatusCreated, "id-a", 201, "")
+	_ = l.Record("a@x.com", 2, "", providers.StatusCreated, "id-a", 201, "", 0)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
