@@ -101,7 +101,11 @@ check', rehearse with 'onboard run --sandbox', then run it for real.`,
   onboard run --job myjob/job.yaml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version, as gh and kubectl have it; the text is the version
+		// command's, whole (the template prints it as is).
+		Version: versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetIn(a.stdin)
