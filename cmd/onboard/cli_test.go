@@ -188,7 +188,6 @@ func TestProvidersJSON(t *testing.T) {
 	m := decodeObject(t, r.stdout, "name", "title", "api", "default_endpoint", "key_field", "auth", "options", "fields", "notes")
 	fields := m["fields"].([]any)
 	first := fields[0].(map[string]any)
-	sort.Strings(nil)
 	if got := keysOf(t, first); !reflect.DeepEqual(got, []string{"constraint", "enum", "help", "name", "required", "secret", "type"}) {
 		t.Errorf("field keys %v", got)
 	}
@@ -201,6 +200,13 @@ func TestProvidersJSON(t *testing.T) {
 		if cog.Fields[i].Name == "password" {
 			pw = &cog.Fields[i]
 		}
+	}
+	types := map[string]string{}
+	for _, f := range cog.Fields {
+		types[f.Name] = f.Type
+	}
+	if types["roles"] != "list" || types["acceptedTOS"] != "boolean" {
+		t.Errorf("field types %v", types)
 	}
 	if cog.Name != "cognigy" || cog.KeyField != "id" || pw == nil || !pw.Secret || !pw.Required || pw.Type != "string" {
 		t.Errorf("cognigy: %+v", cog)

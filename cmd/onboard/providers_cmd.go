@@ -112,7 +112,7 @@ func providerToJSON(d *providers.Description) providerJSON {
 		f := &d.Fields[i]
 		enum := append([]string{}, f.Enum...)
 		out.Fields = append(out.Fields, fieldJSON{
-			Name: f.Name, Type: f.Type.String(), Required: f.Required, Secret: f.Secret,
+			Name: f.Name, Type: jsonType(f.Type), Required: f.Required, Secret: f.Secret,
 			Help: f.Help, Constraint: f.Constraint(), Enum: enum,
 		})
 	}
@@ -182,4 +182,22 @@ func reqText(required, secret bool) string {
 		parts = append(parts, "secret")
 	}
 	return "(" + strings.Join(parts, ", ") + ") "
+}
+
+// jsonType names a field type in one stable word, for -o json (the text
+// form's names are for people and may change).
+func jsonType(t providers.FieldType) string {
+	switch t {
+	case providers.String:
+		return "string"
+	case providers.Bool:
+		return "boolean"
+	case providers.Int:
+		return "integer"
+	case providers.StringList:
+		return "list"
+	case providers.SkillMap:
+		return "skills"
+	}
+	return "unknown"
 }

@@ -106,6 +106,7 @@ check', rehearse with 'onboard run --sandbox', then run it for real.`,
 		Version: versionText(),
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().Bool("version", false, "print the version and exit (the same as onboard version)")
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetIn(a.stdin)
