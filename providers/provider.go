@@ -11,6 +11,7 @@ import (
 	"context"
 	"net/http"
 	"sort"
+	"strings"
 	"sync/atomic"
 )
 
@@ -172,10 +173,11 @@ func (r *Registry) Register(p Provider) {
 	r.byName[name] = p
 }
 
-// Get returns the provider called name, or an error that lists the known
-// ones (a user typo in a job file).
+// Get returns the provider called name, ignoring case (`Cognigy` in a job
+// file, `onboard init CXEngage`), or an error that lists the known ones (a
+// user typo in a job file). Registered names are lower case.
 func (r *Registry) Get(name string) (Provider, error) {
-	if p, ok := r.byName[name]; ok {
+	if p, ok := r.byName[strings.ToLower(strings.TrimSpace(name))]; ok {
 		return p, nil
 	}
 	return nil, &UnknownProviderError{Name: name, Known: r.Names()}

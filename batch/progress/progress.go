@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -127,12 +128,14 @@ func (t *Ticker) Row(c report.Counts, done, size int64) {
 	t.last = now
 	elapsed := now.Sub(t.start).Seconds()
 	attrs := []any{"rows", c.Rows, "created", c.Created, "exists", c.Exists, "skipped", c.Skipped, "failed", c.Failed}
+	// Numbers stay numbers, so that a JSON log carries them as such (jq
+	// can compare them); eta is for people, eta_seconds for scripts.
 	if elapsed > 0 {
-		attrs = append(attrs, "rows_per_sec", fmt.Sprintf("%.1f", float64(c.Rows)/elapsed))
+		attrs = append(attrs, "rows_per_sec", math.Round(10*float64(c.Rows)/elapsed)/10)
 	}
 	if size > 0 && done > 0 && done < size {
-		left := time.Duration(elapsed * float64(size-done) / float64(done) * float64(time.Second))
-		attrs = append(attrs, "eta", left.Round(time.Second).String(), "percent", fmt.Sprintf("%.0f", 100*float64(done)/float64(size)))
+		left := time.Duration(elapsed * float64(size-done) / float64(done) * float64(time.Second)).Round(time.Second)
+		attrs = append(attrs, "eta", left.String(), "eta_seconds", int64(left/time.Second), "percent", int(100*done/size))
 	}
 	t.log.Info("progress", attrs...)
 }

@@ -2,6 +2,7 @@ package progress
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,8 +26,27 @@ func TestTickerLogsOncePerInterval(t *testing.T) {
 	if n := strings.Count(out, "msg=progress"); n != 2 {
 		t.Fatalf("%d progress lines in 10 s at a 5 s interval:\n%s", n, out)
 	}
-	if !strings.Contains(out, "rows=50") || !strings.Contains(out, "rows_per_sec=10.0") || !strings.Contains(out, "eta=15s") || !strings.Contains(out, "percent=25") {
+	if !strings.Contains(out, "rows=50") || !strings.Contains(out, "rows_per_sec=10") || !strings.Contains(out, "eta=15s") || !strings.Contains(out, "percent=25") {
 		t.Fatalf("progress line lacks counts, rate or ETA:\n%s", out)
+	}
+}
+
+// TestTickerJSONNumbers: in a JSON log every figure is a JSON number.
+func TestTickerJSONNumbers(t *testing.T) {
+	var buf bytes.Buffer
+	tk := NewTicker(slog.New(slog.NewJSONHandler(&buf, nil)), time.Second)
+	now := tk.start
+	tk.now = func() time.Time { return now }
+	now = tk.start.Add(4 * time.Second)
+	tk.Row(report.Counts{Rows: 30, Created: 29, Failed: 1}, 500, 2000)
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("%v: %s", err, buf.Bytes())
+	}
+	for key, want := range map[string]float64{"rows": 30, "created": 29, "failed": 1, "rows_per_sec": 7.5, "eta_seconds": 12, "percent": 25} {
+		if got, ok := line[key].(float64); !ok || got != want {
+			t.Errorf("%s = %#v, want the number %v", key, line[key], want)
+		}
 	}
 }
 

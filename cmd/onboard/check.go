@@ -20,6 +20,7 @@ type checkOptions struct {
 	in       inputFlags
 	previews int
 	list     int
+	output   string
 }
 
 func (a *app) checkCmd() *cobra.Command {
@@ -30,14 +31,21 @@ func (a *app) checkCmd() *cobra.Command {
 		Long: `check does everything run does before the network: it reads every row, maps
 it as the job file says and validates it by the vendor's rules. It lists each
 problem with its row and column, groups them by kind with counts, and prints
-the first payloads run would send, with secrets masked. Nothing is sent.
+the first payloads run would send, with secrets masked. It warns about values
+that are still the placeholders 'onboard init' wrote (an example host, an
+organisation or role id). Nothing is sent. -o json prints the same as one JSON
+object for scripts (docs/cli.md has its fields).
 
 Exit codes: 0 every row is valid; 1 some rows are not; 2 the job file or the
-input cannot be used at all.`,
+input cannot be used at all (then the message is on stderr, also with -o json).`,
 		Example: `  onboard check --job samples/cognigy/job.yaml
-  onboard check --job job.yaml --input new-hires.csv --previews 1`,
+  onboard check --job job.yaml --input new-hires.csv --previews 1
+  onboard check --job job.yaml -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(o.output); err != nil {
+				return err
+			}
 			tuneGC(true)
 			return a.check(o)
 		},
@@ -49,6 +57,7 @@ input cannot be used at all.`,
 	f.StringVar(&o.in.delimiter, "delimiter", "", "input delimiter: , ; tab | (default: detect)")
 	f.IntVar(&o.previews, "previews", 3, "how many payloads to print")
 	f.IntVar(&o.list, "list", 50, "how many problems to list one by one (all are counted)")
+	addOutputFlag(cmd, &o.output)
 	return cmd
 }
 
@@ -58,6 +67,53 @@ type problemKind struct {
 	stage, where, what string
 }
 
+// checkJSON is what check found: `onboard check -o json` prints it, and the
+// text form shows the same. Lists are never null.
+type checkJSON struct {
+	Job       string `json:"job"`
+	Provider  string `json:"provider"`
+	Input     string `json:"input"`
+	Encoding  string `json:"encoding"`
+	Delimiter string `json:"delimiter"`
+	Rows      int    `json:"rows"`
+	Valid     int    `json:"valid"`
+	Invalid   int    `json:"invalid"`
+	// ProblemCount counts every problem (a row may have several);
+	// Problems lists the first --list of them.
+	ProblemCount int                  `json:"problem_count"`
+	Problems     []checkProblem       `json:"problems"`
+	Kinds        []checkKind          `json:"problem_kinds"`
+	Previews     []checkPreview       `json:"previews"`
+	Warnings     []placeholderWarning `json:"warnings"`
+	ExitCode     int                  `json:"exit_code"`
+}
+
+// checkProblem is one problem of one row.
+type checkProblem struct {
+	Row   int    `json:"row"`
+	Stage string `json:"stage"` // input, mapping or validation
+	// Field is the vendor field, "" for a problem of the whole row or of
+	// the key column.
+	Field   string   `json:"field"`
+	Columns []string `json:"columns"`
+	Message string   `json:"message"`
+}
+
+// checkKind is a group of problems of the same kind.
+type checkKind struct {
+	Count    int    `json:"count"`
+	Stage    string `json:"stage"`
+	Where    string `json:"where"` // "" for the whole row
+	What     string `json:"what"`
+	FirstRow int    `json:"first_row"`
+}
+
+// checkPreview is a request run would send, secrets masked.
+type checkPreview struct {
+	Row     int    `json:"row"`
+	Request string `json:"request"`
+}
+
 func (a *app) check(o *checkOptions) error {
 	p, err := a.prepare(o.jobPath, o.in)
 	if err != nil {
@@ -65,25 +121,43 @@ func (a *app) check(o *checkOptions) error {
 	}
 	defer p.Src.Close()
 	out := a.stdout
-	fmt.Fprintf(out, "Checking %s with %s (%s, delimiter %s) for %s\n\n", p.Src.Name(), p.Job.Path, p.Src.Encoding(), delimName(p.Src.Delimiter()), p.Desc.Title)
+	res := &checkJSON{
+		Job: p.Job.Path, Provider: p.Desc.Name, Input: p.Src.Name(), Encoding: p.Src.Encoding(), Delimiter: string(p.Src.Delimiter()),
+		Problems: []checkProblem{}, Kinds: []checkKind{}, Previews: []checkPreview{},
+		Warnings: placeholderWarnings(p.Job, p.Desc),
+	}
+	text := o.output != outputJSON
+	if text {
+		fmt.Fprintf(out, "Checking %s with %s (%s, delimiter %s) for %s\n", p.Src.Name(), p.Job.Path, p.Src.Encoding(), delimName(p.Src.Delimiter()), p.Desc.Title)
+		if len(res.Warnings) > 0 {
+			fmt.Fprintln(out, "\nWarnings:")
+			for _, w := range res.Warnings {
+				fmt.Fprintf(out, "  %s\n", w.Message)
+			}
+		}
+	}
 
 	var rows, bad int
 	kinds := map[problemKind]int{}
 	firstRow := map[problemKind]int{}
-	listed := 0
-	var previews []string
-	report := func(stage string, row int, where, msg string) {
+	report := func(stage string, row int, field string, cols []string, where, msg string) {
 		k := problemKind{stage: stage, where: where, what: shape(msg)}
 		if kinds[k] == 0 {
 			firstRow[k] = row
 		}
 		kinds[k]++
-		if listed < o.list {
-			if listed == 0 {
-				fmt.Fprintln(out, "Problems:")
+		res.ProblemCount++
+		if len(res.Problems) < o.list {
+			if cols == nil {
+				cols = []string{}
 			}
-			fmt.Fprintf(out, "  row %d: %s\n", row, msg)
-			listed++
+			res.Problems = append(res.Problems, checkProblem{Row: row, Stage: stage, Field: field, Columns: cols, Message: msg})
+			if text {
+				if len(res.Problems) == 1 {
+					fmt.Fprintln(out, "\nProblems:")
+				}
+				fmt.Fprintf(out, "  row %d: %s\n", row, msg)
+			}
 		}
 	}
 	keyIdx := p.Plan.KeyColumn()
@@ -101,14 +175,14 @@ func (a *app) check(o *checkOptions) error {
 		rows++
 		if row.Err != nil {
 			bad++
-			report("input", row.Num, "", row.Err.Error())
+			report("input", row.Num, "", nil, "", row.Err.Error())
 			continue
 		}
 		rec, probs, _ := p.Plan.Apply(row.Cells)
 		rowBad := false
 		for _, pr := range probs {
 			rowBad = true
-			report("mapping", row.Num, describeWhere(pr.Field, pr.Columns), pr.Error())
+			report("mapping", row.Num, pr.Field, pr.Columns, describeWhere(pr.Field, pr.Columns), pr.Error())
 		}
 		if len(probs) == 0 {
 			errs := providers.CheckFields(p.Desc, rec)
@@ -116,13 +190,13 @@ func (a *app) check(o *checkOptions) error {
 			for _, fe := range errs {
 				rowBad = true
 				cols := p.Plan.Columns(fe.Field)
-				report("validation", row.Num, describeWhere(fe.Field, cols), describeWhere(fe.Field, cols)+": "+fe.Msg)
+				report("validation", row.Num, fe.Field, cols, describeWhere(fe.Field, cols), describeWhere(fe.Field, cols)+": "+fe.Msg)
 			}
 		}
 		key := strings.TrimSpace(row.Cells[keyIdx])
 		if key == "" {
 			rowBad = true
-			report("validation", row.Num, fmt.Sprintf("column %q", keyCol), fmt.Sprintf("column %q (the key) is empty", keyCol))
+			report("validation", row.Num, "", []string{keyCol}, fmt.Sprintf("column %q", keyCol), fmt.Sprintf("column %q (the key) is empty", keyCol))
 		} else {
 			first, dup, err := seen.Add(key, row.Num)
 			if err != nil {
@@ -130,53 +204,76 @@ func (a *app) check(o *checkOptions) error {
 			}
 			if dup {
 				rowBad = true
-				report("validation", row.Num, fmt.Sprintf("column %q", keyCol), fmt.Sprintf("same %s as row %d (%q)", keyCol, first, key))
+				report("validation", row.Num, "", []string{keyCol}, fmt.Sprintf("column %q", keyCol), fmt.Sprintf("same %s as row %d (%q)", keyCol, first, key))
 			}
 		}
 		if rowBad {
 			bad++
 			continue
 		}
-		if len(previews) < o.previews {
+		if len(res.Previews) < o.previews {
 			text, err := p.Provider.Preview(rec.Masked(p.Desc), p.Job.Options)
 			if err != nil {
 				text = "(preview failed: " + err.Error() + ")"
 			}
-			previews = append(previews, fmt.Sprintf("row %d:\n%s", row.Num, indent(text, "  ")))
+			res.Previews = append(res.Previews, checkPreview{Row: row.Num, Request: text})
 		}
 	}
-	if listed < bad && listed >= o.list {
-		fmt.Fprintf(out, "  ... (--list N shows more)\n")
+	res.Rows, res.Valid, res.Invalid = rows, rows-bad, bad
+	ks := make([]problemKind, 0, len(kinds))
+	for k := range kinds {
+		ks = append(ks, k)
 	}
-	if len(kinds) > 0 {
-		fmt.Fprintln(out, "\nProblems by kind:")
-		ks := make([]problemKind, 0, len(kinds))
-		for k := range kinds {
-			ks = append(ks, k)
+	sort.Slice(ks, func(i, j int) bool {
+		if kinds[ks[i]] != kinds[ks[j]] {
+			return kinds[ks[i]] > kinds[ks[j]]
 		}
-		sort.Slice(ks, func(i, j int) bool {
-			if kinds[ks[i]] != kinds[ks[j]] {
-				return kinds[ks[i]] > kinds[ks[j]]
-			}
-			return firstRow[ks[i]] < firstRow[ks[j]]
-		})
-		for _, k := range ks {
-			where := k.where
-			if where == "" {
-				where = "the row"
-			}
-			fmt.Fprintf(out, "  %6d × %-10s %s: %s (first: row %d)\n", kinds[k], k.stage, where, k.what, firstRow[k])
-		}
+		return firstRow[ks[i]] < firstRow[ks[j]]
+	})
+	for _, k := range ks {
+		res.Kinds = append(res.Kinds, checkKind{Count: kinds[k], Stage: k.stage, Where: k.where, What: k.what, FirstRow: firstRow[k]})
 	}
-	if len(previews) > 0 {
-		fmt.Fprintf(out, "\nFirst payloads (secrets masked):\n%s\n", strings.Join(previews, "\n"))
+	if bad > 0 {
+		res.ExitCode = exitFailed
 	}
-	fmt.Fprintf(out, "\n%d rows: %d valid, %d with problems (read as %s).\n", rows, rows-bad, bad, p.Src.Encoding())
+	if text {
+		res.writeText(out, len(res.Problems) < res.ProblemCount)
+	} else if err := writeJSON(out, res); err != nil {
+		return fail(exitNotSent, "%v", err)
+	}
 	if bad > 0 {
 		return &exitError{code: exitFailed, err: fmt.Errorf("")}
 	}
-	fmt.Fprintln(out, "Every row is valid. Rehearse with: onboard run --job "+p.Job.Path+" --sandbox")
 	return nil
+}
+
+// writeText prints the rest of check's text report (the header, warnings
+// and listed problems were printed as they came).
+func (res *checkJSON) writeText(out io.Writer, more bool) {
+	if more {
+		fmt.Fprintf(out, "  ... (--list N shows more)\n")
+	}
+	if len(res.Kinds) > 0 {
+		fmt.Fprintln(out, "\nProblems by kind:")
+		for _, k := range res.Kinds {
+			where := k.Where
+			if where == "" {
+				where = "the row"
+			}
+			fmt.Fprintf(out, "  %6d × %-10s %s: %s (first: row %d)\n", k.Count, k.Stage, where, k.What, k.FirstRow)
+		}
+	}
+	if len(res.Previews) > 0 {
+		previews := make([]string, len(res.Previews))
+		for i, pv := range res.Previews {
+			previews[i] = fmt.Sprintf("row %d:\n%s", pv.Row, indent(pv.Request, "  "))
+		}
+		fmt.Fprintf(out, "\nFirst payloads (secrets masked):\n%s\n", strings.Join(previews, "\n"))
+	}
+	fmt.Fprintf(out, "\n%d rows: %d valid, %d with problems (read as %s).\n", res.Rows, res.Valid, res.Invalid, res.Encoding)
+	if res.Invalid == 0 {
+		fmt.Fprintln(out, "Every row is valid. Rehearse with: onboard run --job "+res.Job+" --sandbox")
+	}
 }
 
 func describeWhere(field string, cols []string) string {

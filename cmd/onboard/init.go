@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 )
@@ -13,16 +14,28 @@ func (a *app) initCmd() *cobra.Command {
 	var dir string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "init PROVIDER",
+		Use:   "init [PROVIDER]",
 		Short: "Write a commented job.yaml and a template CSV for a provider",
 		Long: `init writes job.yaml (commented: what each setting means) and users.csv (a
 template with the columns the job maps) into a folder, ready to fill in.
-'onboard providers' lists the providers.`,
-		Example: `  onboard init cognigy --dir cognigy-job
+Without a PROVIDER it lists the providers to choose from; the name may be
+written in any case. 'onboard providers NAME' describes one in full.`,
+		Example: `  onboard init
+  onboard init cognigy --dir cognigy-job
   onboard check --job cognigy-job/job.yaml
   onboard run --job cognigy-job/job.yaml --sandbox`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				// A bare `onboard init` is how a newcomer asks "what can I
+				// set up?". The list is the answer, on stdout with exit 0,
+				// as `git remote` or `kubectl config get-contexts` answer
+				// with a list; nothing was asked to be written, so nothing
+				// failed (exit 2 would tell cron "nothing was sent", which
+				// is no news here).
+				a.listForInit(dir)
+				return nil
+			}
 			p, err := a.registry.Get(args[0])
 			if err != nil {
 				return fail(exitNotSent, "%v", err)
@@ -63,4 +76,23 @@ template with the columns the job maps) into a folder, ready to fill in.
 	cmd.Flags().StringVar(&dir, "dir", ".", "folder to write into")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite existing files")
 	return cmd
+}
+
+// listForInit prints the providers, one line each, and how to pick one.
+func (a *app) listForInit(dir string) {
+	fmt.Fprintln(a.stdout, "Providers (pick one: onboard init PROVIDER --dir DIR):")
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	for _, p := range a.registry.All() {
+		d := p.Describe()
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", d.Name, d.Title, d.API)
+	}
+	tw.Flush()
+	if dir == "." {
+		dir = "myjob"
+	}
+	name := "PROVIDER"
+	if names := a.registry.Names(); len(names) > 0 {
+		name = names[0]
+	}
+	fmt.Fprintf(a.stdout, "\nFor example: onboard init %s --dir %s\n'onboard providers NAME' shows a provider's fields and auth settings.\n", name, dir)
 }

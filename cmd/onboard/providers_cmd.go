@@ -12,13 +12,22 @@ import (
 )
 
 func (a *app) providersCmd() *cobra.Command {
-	return &cobra.Command{
+	var output string
+	cmd := &cobra.Command{
 		Use:   "providers [NAME]",
 		Short: "List every provider with its fields and the auth settings it needs",
+		Long: `providers describes each provider: the vendor API it calls, the auth settings
+it needs, its options, and every field a job can map (type, required or not,
+constraints). With a NAME (any case) only that one. -o json prints the same
+as JSON for scripts: a list, or one object with a NAME (docs/cli.md).`,
 		Example: `  onboard providers
-  onboard providers cognigy`,
+  onboard providers cognigy
+  onboard providers -o json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
 			ps := a.registry.All()
 			if len(args) == 1 {
 				p, err := a.registry.Get(args[0])
@@ -26,6 +35,16 @@ func (a *app) providersCmd() *cobra.Command {
 					return fail(exitNotSent, "%v", err)
 				}
 				ps = []providers.Provider{p}
+			}
+			if output == outputJSON {
+				if len(args) == 1 {
+					return writeJSON(a.stdout, providerToJSON(ps[0].Describe()))
+				}
+				list := make([]providerJSON, 0, len(ps))
+				for _, p := range ps {
+					list = append(list, providerToJSON(p.Describe()))
+				}
+				return writeJSON(a.stdout, list)
 			}
 			for i, p := range ps {
 				if i > 0 {
@@ -36,6 +55,79 @@ func (a *app) providersCmd() *cobra.Command {
 			return nil
 		},
 	}
+	addOutputFlag(cmd, &output)
+	return cmd
+}
+
+// providerJSON is `onboard providers -o json`: one provider. Every field is
+// always present (empty lists as []), so a script never meets a missing key.
+type providerJSON struct {
+	Name            string        `json:"name"`
+	Title           string        `json:"title"`
+	API             string        `json:"api"`
+	DefaultEndpoint string        `json:"default_endpoint"`
+	KeyField        string        `json:"key_field"`
+	Auth            []authJSON    `json:"auth"`
+	Options         []settingJSON `json:"options"`
+	Fields          []fieldJSON   `json:"fields"`
+	Notes           []string      `json:"notes"`
+}
+
+// authJSON is one auth scheme: a job's auth: must hold every required
+// setting of one of them.
+type authJSON struct {
+	Name     string        `json:"name"`
+	Help     string        `json:"help"`
+	Settings []settingJSON `json:"settings"`
+}
+
+type settingJSON struct {
+	Name     string `json:"name"`
+	Required bool   `json:"required"`
+	Secret   bool   `json:"secret"`
+	Default  string `json:"default"`
+	Help     string `json:"help"`
+}
+
+type fieldJSON struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Required bool   `json:"required"`
+	Secret   bool   `json:"secret"`
+	Help     string `json:"help"`
+	// Constraint is the offline rule in words ("" when none).
+	Constraint string   `json:"constraint"`
+	Enum       []string `json:"enum"`
+}
+
+func providerToJSON(d *providers.Description) providerJSON {
+	out := providerJSON{
+		Name: d.Name, Title: d.Title, API: d.API, DefaultEndpoint: d.DefaultEndpoint, KeyField: d.KeyField,
+		Auth: []authJSON{}, Options: settingsToJSON(d.Options), Fields: []fieldJSON{}, Notes: []string{},
+	}
+	for _, s := range d.Auth {
+		out.Auth = append(out.Auth, authJSON{Name: s.Name, Help: s.Help, Settings: settingsToJSON(s.Settings)})
+	}
+	for i := range d.Fields {
+		f := &d.Fields[i]
+		enum := append([]string{}, f.Enum...)
+		out.Fields = append(out.Fields, fieldJSON{
+			Name: f.Name, Type: jsonType(f.Type), Required: f.Required, Secret: f.Secret,
+			Help: f.Help, Constraint: f.Constraint(), Enum: enum,
+		})
+	}
+	for _, n := range d.Notes {
+		out.Notes = append(out.Notes, strings.TrimSpace(n))
+	}
+	return out
+}
+
+func settingsToJSON(ss []providers.Setting) []settingJSON {
+	out := make([]settingJSON, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, settingJSON{Name: s.Name, Required: s.Required, Secret: s.Secret, Default: s.Default, Help: s.Help})
+	}
+	return out
 }
 
 func describeProvider(w io.Writer, d *providers.Description) {
@@ -90,4 +182,22 @@ func reqText(required, secret bool) string {
 		parts = append(parts, "secret")
 	}
 	return "(" + strings.Join(parts, ", ") + ") "
+}
+
+// jsonType names a field type in one stable word, for -o json (the text
+// form's names are for people and may change).
+func jsonType(t providers.FieldType) string {
+	switch t {
+	case providers.String:
+		return "string"
+	case providers.Bool:
+		return "boolean"
+	case providers.Int:
+		return "integer"
+	case providers.StringList:
+		return "list"
+	case providers.SkillMap:
+		return "skills"
+	}
+	return "unknown"
 }

@@ -103,7 +103,12 @@ check', rehearse with 'onboard run --sandbox', then run it for real.`,
   onboard run --job myjob/job.yaml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version, as gh and kubectl have it; the text is the version
+		// command's, whole (the template prints it as is).
+		Version: versionText(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().Bool("version", false, "print the version and exit (the same as onboard version)")
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetIn(a.stdin)

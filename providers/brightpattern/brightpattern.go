@@ -199,7 +199,7 @@ fields:                     # Bright Pattern field: where its value comes from
   lastName: Last Name
   # The team must already exist in the tenant (exact name); rows naming another
   # team fail before anything is sent. To translate HR departments instead:
-  #   team: { column: Department, map: { Sales: Sales, Support: Customer Service }, default: Back Office }
+  #   team: { column: Department, map: { Sales: Sales, Support: Customer Service } }
   team: Team
   email: Work Email
   extension: Extension      # digits only; leave the field out to have one auto-assigned

@@ -142,7 +142,7 @@ fields:                     # Cognigy field: where its value comes from
   name: { template: "{First Name} {Last Name}" }
   password: { generate: password }          # written only to credentials.csv
   organisation: { value: 5f1e2d3c4b5a697887766554 }   # your organisation's id
-  roles: { column: Department, split: ";", map: { Sales: base_role, Support: liveAgentAgent }, default: [base_role] }
+  roles: { column: Department, split: ";", map: { Sales: base_role, Support: liveAgentAgent } }   # no default, so a department not in the map fails its row instead of becoming a role
   acceptedTOS: { value: true }
 `
 
