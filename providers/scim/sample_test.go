@@ -76,8 +76,8 @@ func runSample(t *testing.T, sb providers.Sandbox) batch.Result {
 	if err := rw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if c := res.Counts; c.Rows != 15 || c.Created+c.Exists+c.Failed != 15 || c.Failed != 3 {
-		t.Fatalf("counts %+v: want 15 rows, 12 valid people and 3 bad rows accounted for", c)
+	if c := res.Counts; c.Rows != 20 || c.Created+c.Exists+c.Failed != 20 || c.Failed != 3 {
+		t.Fatalf("counts %+v: want 20 rows, 17 valid people and 3 bad rows accounted for", c)
 	}
 	return res
 }
@@ -90,14 +90,14 @@ func TestSampleEndToEnd(t *testing.T) {
 		t.Run(dup, func(t *testing.T) {
 			sb := scim.NewSandbox(providers.SandboxOptions{Seed: 1, Variants: map[string]string{scim.VariantDuplicate: dup}})
 			first := runSample(t, sb)
-			if first.Counts.Created != 12 || len(sb.Users()) != 12 {
+			if first.Counts.Created != 17 || len(sb.Users()) != 17 {
 				t.Fatalf("first run %+v, sandbox holds %d", first.Counts, len(sb.Users()))
 			}
 			if r := sb.Rejected(); len(r) != 0 {
 				t.Fatalf("the service refused requests: %v", r)
 			}
 			again := runSample(t, sb)
-			if again.Counts.Exists != 12 || again.Counts.Created != 0 || len(sb.Users()) != 12 {
+			if again.Counts.Exists != 17 || again.Counts.Created != 0 || len(sb.Users()) != 17 {
 				t.Fatalf("second run %+v, sandbox holds %d: want every valid person exists", again.Counts, len(sb.Users()))
 			}
 		})
@@ -117,8 +117,8 @@ func TestSampleUnderLyingAnswers(t *testing.T) {
 			sb := scim.NewSandbox(opts)
 			res := runSample(t, sb)
 			st := sb.Stats()
-			if res.Counts.Created+res.Counts.Exists != 12 || st.Created != 12 || st.Duplicates != 0 {
-				t.Fatalf("counts %+v, sandbox %+v: want 12 people, each once", res.Counts, st)
+			if res.Counts.Created+res.Counts.Exists != 17 || st.Created != 17 || st.Duplicates != 0 {
+				t.Fatalf("counts %+v, sandbox %+v: want 17 people, each once", res.Counts, st)
 			}
 		})
 	}
