@@ -55,6 +55,10 @@ func newClient(cfg providers.Config) (*client, error) {
 	if hc == nil {
 		hc = providers.DefaultHTTPClient()
 	}
+	ctype := cfg.Options.Get(OptContentType, api.MediaType)
+	if ctype != api.MediaType && ctype != "application/json" {
+		return nil, fmt.Errorf("%s: options: %s must be %s or application/json, not %q", Name, OptContentType, api.MediaType, ctype)
+	}
 	c := &client{base: base, hc: noRedirects(hc), agent: cfg.UserAgent}
 	switch scheme.Name {
 	case "bearer":
@@ -65,7 +69,7 @@ func newClient(cfg providers.Config) (*client, error) {
 		c.secrets = []string{pass, c.auth, strings.TrimPrefix(c.auth, "Basic ")}
 	}
 	c.pageSize.Store(defaultPageSize)
-	c.create, err = providers.NewTemplate(http.MethodPost, base+api.UsersPath, api.MediaType, cfg.UserAgent, http.Header{
+	c.create, err = providers.NewTemplate(http.MethodPost, base+api.UsersPath, ctype, cfg.UserAgent, http.Header{
 		"Authorization": {c.auth},
 		"Accept":        {api.MediaType + ", application/json;q=0.9"},
 	})
@@ -111,24 +115,18 @@ func (c *client) newRequest(ctx context.Context, method, pathAndQuery string) (*
 
 // Prepare reads the ServiceProviderConfig: the endpoint is a SCIM service,
 // the credentials are accepted, and how many results a filter may return.
+// A service without that endpoint (404; Slack documents it under two names)
+// is accepted when a one-user page of /Users answers a ListResponse.
 func (c *client) Prepare(ctx context.Context) error {
-	req, err := c.newRequest(ctx, http.MethodGet, api.ServiceProviderConfigPath)
+	resp, data, err := c.get(ctx, "prepare", api.ServiceProviderConfigPath)
 	if err != nil {
 		return err
 	}
-	resp, data, err := providers.Do(ctx, c.hc, Name, "prepare", req)
-	if err != nil {
-		return err
-	}
-	if e := redirectError("prepare", resp); e != nil {
-		return e
+	if resp.StatusCode == http.StatusNotFound {
+		return c.probeUsers(ctx)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := scimError("prepare", resp, data)
-		if e.Kind != providers.KindAuth && e.Kind != providers.KindRetry {
-			e.Message = fmt.Sprintf("GET %s%s: %s; is the endpoint the SCIM base URL (the part before /Users)?", c.base, api.ServiceProviderConfigPath, e.Message)
-		}
-		return e
+		return c.notSCIM(scimError("prepare", resp, data), api.ServiceProviderConfigPath)
 	}
 	var spc api.ServiceProviderConfig
 	if err := json.Unmarshal(data, &spc); err != nil || spc.Filter == nil && spc.Patch == nil && !contains(spc.Schemas, api.ServiceProviderConfigSchema) {
@@ -140,6 +138,54 @@ func (c *client) Prepare(ctx context.Context) error {
 		c.pageSize.Store(int64(min(spc.Filter.MaxResults, defaultPageSize)))
 	}
 	return nil
+}
+
+// probeUsers asks for one user: a ListResponse proves a SCIM service and
+// accepted credentials.
+func (c *client) probeUsers(ctx context.Context) error {
+	if err := providers.Pace(ctx); err != nil {
+		return err
+	}
+	path := api.UsersPath + "?startIndex=1&count=1"
+	resp, data, err := c.get(ctx, "prepare", path)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return c.notSCIM(scimError("prepare", resp, data), path)
+	}
+	var list api.ListResponse
+	if err := json.Unmarshal(data, &list); err != nil || list.TotalResults == nil {
+		return &providers.Error{Vendor: Name, Op: "prepare", Kind: providers.KindRejected, HTTPStatus: resp.StatusCode,
+			Message: fmt.Sprintf("GET %s%s answered 404 and GET %s%s no SCIM ListResponse (%s); is the endpoint the SCIM base URL (the part before /Users)?",
+				c.base, api.ServiceProviderConfigPath, c.base, path, providers.Snippet(data))}
+	}
+	return nil
+}
+
+// get sends a GET of pathAndQuery; a redirect is an error.
+func (c *client) get(ctx context.Context, op, pathAndQuery string) (*http.Response, []byte, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, pathAndQuery)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, data, err := providers.Do(ctx, c.hc, Name, op, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e := redirectError(op, resp); e != nil {
+		return nil, nil, e
+	}
+	return resp, data, nil
+}
+
+// notSCIM adds to a refusal of a setup request which URL was asked, unless
+// the credentials or a busy service explain it.
+func (c *client) notSCIM(e *providers.Error, path string) *providers.Error {
+	if e.Kind != providers.KindAuth && e.Kind != providers.KindRetry {
+		e.Message = fmt.Sprintf("GET %s%s: %s; is the endpoint the SCIM base URL (the part before /Users)?", c.base, path, e.Message)
+	}
+	return e
 }
 
 // Create sends one user.
@@ -224,16 +270,9 @@ func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Re
 		if page > 0 {
 			pq += "&startIndex=" + strconv.Itoa(start) + "&count=" + strconv.Itoa(count)
 		}
-		req, err := c.newRequest(ctx, http.MethodGet, api.UsersPath+"?"+pq)
+		resp, data, err := c.get(ctx, "lookup", api.UsersPath+"?"+pq)
 		if err != nil {
 			return providers.Result{}, false, err
-		}
-		resp, data, err := providers.Do(ctx, c.hc, Name, "lookup", req)
-		if err != nil {
-			return providers.Result{}, false, err
-		}
-		if e := redirectError("lookup", resp); e != nil {
-			return providers.Result{}, false, e
 		}
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return providers.Result{}, false, scimError("lookup", resp, data)

@@ -367,6 +367,41 @@ func TestLookupNeedsAListResponse(t *testing.T) {
 	}
 }
 
+// TestPrepareWithoutServiceProviderConfig: a service without the endpoint
+// is accepted when /Users answers a ListResponse; application/json can be
+// chosen as the create's Content-Type.
+func TestPrepareWithoutServiceProviderConfig(t *testing.T) {
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type"))
+		switch {
+		case r.URL.Path == "/scim2/Users" && r.Method == http.MethodGet:
+			_, _ = io.WriteString(w, `{"totalResults":0,"Resources":[]}`)
+		case r.URL.Path == "/scim2/Users":
+			w.WriteHeader(http.StatusCreated)
+			_, _ = io.WriteString(w, `{"id":"z1"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, err := scim.New().NewClient(providers.Config{Endpoint: srv.URL + "/scim2", Auth: map[string]string{"token": "t"}, HTTPClient: srv.Client(),
+		Options: providers.Options{scim.OptContentType: "application/json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(context.Background(), providers.Record{"userName": "z"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"GET /scim2/ServiceProviderConfig ", "GET /scim2/Users ", "POST /scim2/Users application/json"}
+	if !reflect.DeepEqual(paths, want) {
+		t.Fatalf("requests %q, want %q", paths, want)
+	}
+}
+
 func TestPrepare(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -426,6 +461,10 @@ func TestAuthAndEndpoint(t *testing.T) {
 	tc, _ := p.NewClient(providers.Config{Endpoint: "https://x.example.com/scim/v2/Users/", Auth: map[string]string{"token": "tok-123"}})
 	if s := strings.Join(tc.(providers.SecretHolder).Secrets(), "\n"); !strings.Contains(s, "tok-123") || !strings.Contains(s, "Bearer tok-123") {
 		t.Fatalf("bearer secrets %q", s)
+	}
+	if _, err := p.NewClient(providers.Config{Endpoint: "https://x.example.com/scim/v2", Auth: map[string]string{"token": "t"},
+		Options: providers.Options{scim.OptContentType: "text/plain"}}); err == nil || !strings.Contains(err.Error(), "content_type") {
+		t.Fatalf("a bad content_type: %v", err)
 	}
 	out, _ := p.Preview(providers.Record{"userName": "a"}, nil)
 	if !strings.HasPrefix(out, "POST {endpoint}/Users") {

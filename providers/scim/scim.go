@@ -28,6 +28,9 @@ type Provider struct{}
 // New returns the provider.
 func New() Provider { return Provider{} }
 
+// OptContentType is the job option that sets the create's Content-Type.
+const OptContentType = "content_type"
+
 // Variant names and values the sandbox plays (SandboxOptions.Variants).
 const (
 	// VariantDuplicate is how a duplicate userName is answered.
@@ -97,6 +100,9 @@ var description = &providers.Description{
 				{Name: "password", Required: true, Secret: true, Help: "its password"},
 			},
 		},
+	},
+	Options: []providers.Setting{
+		{Name: OptContentType, Default: api.MediaType, Help: "Content-Type of creates: " + api.MediaType + " (RFC 7644) or application/json for a service that refuses the SCIM type"},
 	},
 	Notes: []string{
 		"endpoint is the SCIM base URL, the part before /Users (often ending in /scim/v2); docs/providers/scim.md lists the shapes of known services.",
