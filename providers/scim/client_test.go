@@ -326,6 +326,26 @@ func TestDuplicateVariants(t *testing.T) {
 	}
 }
 
+// TestDuplicateAfterLostAnswer: a create acted on and then dropped, sent
+// again, meets the duplicate answer of each variant and ends in exists with
+// the one user's id.
+func TestDuplicateAfterLostAnswer(t *testing.T) {
+	for _, dup := range []string{scim.Duplicate409, scim.Duplicate409Bare, scim.Duplicate400} {
+		t.Run(dup, func(t *testing.T) {
+			sb, c := providertest.Start(t, scim.New(), providers.SandboxOptions{Drop: 1, Variants: map[string]string{scim.VariantDuplicate: dup}})
+			ctx := context.Background()
+			if _, err := c.Create(ctx, valid(1)); providers.KindOf(err) != providers.KindUnknown {
+				t.Fatalf("dropped create: %v", err)
+			}
+			res, err := c.Create(ctx, valid(1))
+			id, _ := sb.(*scim.Sandbox).Users()[0]["id"].(string)
+			if err != nil || res.Status != providers.StatusExists || res.VendorID != id || sb.Stats().Created != 1 {
+				t.Fatalf("re-sent create: %+v %v (sandbox id %s, created %d)", res, err, id, sb.Stats().Created)
+			}
+		})
+	}
+}
+
 // TestConflictNotConfirmed: a 409 that the lookup does not confirm (another
 // attribute clashed) fails the row with the service's words.
 func TestConflictNotConfirmed(t *testing.T) {
