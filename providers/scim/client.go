@@ -71,7 +71,7 @@ func newClient(cfg providers.Config) (*client, error) {
 	c.pageSize.Store(defaultPageSize)
 	c.create, err = providers.NewTemplate(http.MethodPost, base+api.UsersPath, ctype, cfg.UserAgent, http.Header{
 		"Authorization": {c.auth},
-		"Accept":        {api.MediaType + ", application/json;q=0.9"},
+		"Accept":        {api.MediaType}, // see newRequest
 	})
 	if err != nil {
 		return nil, err
@@ -109,7 +109,7 @@ func (c *client) newRequest(ctx context.Context, method, pathAndQuery string) (*
 		return nil, err
 	}
 	req.Header.Set("Authorization", c.auth)
-	req.Header.Set("Accept", api.MediaType+", application/json;q=0.9")
+	req.Header.Set("Accept", api.MediaType) // RFC 7644 §8.1; Zoom asks for exactly this
 	return req, nil
 }
 

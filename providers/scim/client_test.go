@@ -100,7 +100,7 @@ func TestRequestOnTheWire(t *testing.T) {
 	if got := post.header.Get("Content-Type"); got != api.MediaType {
 		t.Fatalf("Content-Type = %q", got)
 	}
-	if got := post.header.Get("Accept"); !strings.HasPrefix(got, api.MediaType) {
+	if got := post.header.Get("Accept"); got != api.MediaType {
 		t.Fatalf("Accept = %q", got)
 	}
 	if got := post.header.Get("Authorization"); got != "Bearer "+scim.SandboxToken {
