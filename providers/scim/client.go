@@ -208,8 +208,9 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 		return providers.Result{}, &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindUnknown, HTTPStatus: resp.StatusCode,
 			Message: fmt.Sprintf("answered %d without the created user's id; outcome unknown", resp.StatusCode)}
 	}
-	e := scimError("create", resp, data)
-	if !mayExist(resp.StatusCode, parseError(data)) {
+	answer := parseError(data)
+	e := errorOf("create", resp, answer, data)
+	if !mayExist(resp.StatusCode, answer) {
 		return providers.Result{}, e
 	}
 	// The answer says the user may already exist: only a lookup proves it
@@ -362,7 +363,11 @@ func parseError(data []byte) api.Error {
 // scimError builds the error for a non-2xx answer: the service's detail
 // (and scimType) when the body is a SCIM error, else a snippet of it.
 func scimError(op string, resp *http.Response, data []byte) *providers.Error {
-	p := parseError(data)
+	return errorOf(op, resp, parseError(data), data)
+}
+
+// errorOf is scimError for a body already parsed as p.
+func errorOf(op string, resp *http.Response, p api.Error, data []byte) *providers.Error {
 	msg := strings.TrimSpace(p.Detail)
 	if p.ScimType != "" {
 		if msg == "" {
