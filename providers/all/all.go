@@ -9,6 +9,7 @@ import (
 	"github.com/onboardhq/onboard/providers/cognigy"
 	"github.com/onboardhq/onboard/providers/cxengage"
 	"github.com/onboardhq/onboard/providers/cxoneexpert"
+	"github.com/onboardhq/onboard/providers/scim"
 )
 
 // Registry returns a new registry holding every provider.
@@ -18,5 +19,6 @@ func Registry() *providers.Registry {
 		cognigy.New(),
 		cxengage.New(),
 		cxoneexpert.New(),
+		scim.New(),
 	)
 }
