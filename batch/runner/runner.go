@@ -257,6 +257,12 @@ func (r *run) run(ctx context.Context) Outcome {
 		if led, err = ledger.Open(ledgerPath, p.Desc.Name, cfg.Endpoint); err != nil {
 			return r.fail(&Error{Code: ExitNotSent, Stage: StageLedger, Err: err})
 		}
+		if len(p.Plan.Generates()) > 0 {
+			if err := led.SetCredentialsFile(filepath.Join(r.outDir, report.CredentialsFile)); err != nil {
+				led.Close()
+				return r.fail(&Error{Code: ExitNotSent, Stage: StageLedger, Err: err})
+			}
+		}
 	}
 
 	// 5. The reports.
