@@ -323,11 +323,15 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		if ctx.Err() != nil {
 			e.stop("interrupted")
 		} else if providers.KindOf(err) == providers.KindAuth {
-			e.stop("credentials refused: " + err.Error())
+			e.stop("credentials refused: " + e.redact(err.Error(), nil, nil))
+		} else if pe, ok := providers.AsError(err); ok && pe.Kind == providers.KindEndpoint {
+			e.stop(fmt.Sprintf("%s answered with a redirect, which is never followed: the endpoint is wrong, not the data; fix endpoint: in the job file (%s)", e.desc.Name, pe.Message))
+		} else if ok && !usable(pe) {
+			e.stop(fmt.Sprintf("%s is unreachable or failing before the first row (%s); the endpoint or the vendor is down, not the data. Check the endpoint and the vendor's status page, then run the job again", e.desc.Name, e.redact(pe.Error(), nil, nil)))
 		} else {
-			e.stop("could not prepare: " + err.Error())
+			e.stop("could not prepare: " + e.redact(err.Error(), nil, nil))
 		}
-		cfg.Log.Error("cannot start sending", "provider", e.desc.Name, "err", err)
+		cfg.Log.Error("cannot start sending", "provider", e.desc.Name, "err", e.redact(err.Error(), nil, nil))
 	}
 
 	readErr := e.dispatch(ctx, sendCtx, reqCtx)
