@@ -39,10 +39,7 @@ func newClient(cfg providers.Config) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: option %s: %q is not true or false", Name, OptionCheckTeams, cfg.Options[OptionCheckTeams])
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
+	hc := providers.HTTPClient(cfg) // never follows a redirect
 	c := &client{
 		base:       base,
 		clientID:   strings.TrimSpace(cfg.Auth["client_id"]),

@@ -142,9 +142,14 @@ func (s *Sandbox) Unauthorized() int {
 	return s.unauthorized
 }
 
+// isCreate tells the kit's faults (Enter) which requests create a user.
+func isCreate(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == api.UserPath }
+
 // ServeHTTP routes the fake API.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.kit.Request(r)
+	if w = s.kit.Enter(w, r, isCreate); w == nil {
+		return // answered by a fault
+	}
 	if r.URL.Path == api.TokenPath {
 		s.token(w, r)
 		return

@@ -29,10 +29,7 @@ func newClient(cfg providers.Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
+	hc := providers.HTTPClient(cfg) // never follows a redirect
 	c := &client{base: base, user: cfg.Auth["username"], pass: cfg.Auth["password"], hc: hc, agent: cfg.UserAgent}
 	c.create, err = providers.NewTemplate(http.MethodPost, base+api.UsersPath, "application/json", cfg.UserAgent, http.Header{
 		"Authorization": {providers.BasicAuth(c.user, c.pass)},

@@ -77,9 +77,16 @@ func (s *Sandbox) CheckPassword(id, password string) bool {
 	return ok && sandboxkit.Equal(pw, password)
 }
 
+// isCreate tells the kit's faults (Enter) which requests create a user.
+func isCreate(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == api.UsersPath
+}
+
 // ServeHTTP routes the fake API.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.kit.Request(r)
+	if w = s.kit.Enter(w, r, isCreate); w == nil {
+		return // answered by a fault
+	}
 	trace := fmt.Sprintf("sandbox-%06d", s.ids.Next())
 	if !strings.HasPrefix(r.URL.Path, "/management/") {
 		problem(w, http.StatusNotFound, "Not Found", "no route "+r.URL.Path, trace)
