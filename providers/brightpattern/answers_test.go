@@ -320,3 +320,17 @@ func TestDuplicateLookupFails(t *testing.T) {
 		t.Fatalf("got %v, want kind retry, 409, the vendor's words and the lookup's 503", err)
 	}
 }
+
+func TestSecrets(t *testing.T) {
+	c := tenantClient(t, &tenant{})
+	sh, ok := c.(providers.SecretHolder)
+	if !ok {
+		t.Fatal("the client is not a providers.SecretHolder")
+	}
+	got := strings.Join(sh.Secrets(), "|")
+	for _, want := range []string{"tenant-secret-1", "Bearer tok"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Secrets() = %q, lacks %q", got, want)
+		}
+	}
+}

@@ -346,3 +346,19 @@ func nonEmpty(ss ...string) []string {
 	}
 	return out
 }
+
+// Secrets returns what the vendor might echo back that must never reach a
+// report (providers.SecretHolder): the client secret, and the token in use
+// with and without its Bearer scheme.
+func (c *client) Secrets() []string {
+	out := nonEmpty(c.secret)
+	c.tokens.mu.Lock()
+	tok := c.tokens.token
+	c.tokens.mu.Unlock()
+	if tok != "" {
+		out = append(out, tok, "Bearer "+tok)
+	}
+	return out
+}
+
+var _ providers.SecretHolder = (*client)(nil)
