@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/csv"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/onboardhq/onboard/providers"
@@ -126,5 +128,47 @@ func TestCognigyDuplicateAs400(t *testing.T) {
 	}
 	if st := sb.Stats(); st.Created != 3 || st.Duplicates != 0 {
 		t.Fatalf("sandbox stats %+v: want 3 created once each", st)
+	}
+}
+
+// TestRedirectingVendor runs a Cognigy job against a sandbox that
+// redirects every request to another server: nothing reaches that server
+// (no re-posted password, no forwarded Authorization), nobody is created
+// or reported created, and the run says the endpoint is wrong.
+func TestRedirectingVendor(t *testing.T) {
+	var reached atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer target.Close()
+	dir := t.TempDir()
+	job := write(t, dir, "job.yaml", cognigyJob+"retry: { attempts: 1 }\n")
+	write(t, dir, "users.csv", goodCSV)
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusTemporaryRedirect} {
+		sb := cognigy.NewSandbox(providers.SandboxOptions{Redirect: code, RedirectTo: target.URL})
+		srv := httptest.NewServer(sb)
+		env := map[string]string{"COGNIGY_USERNAME": cognigy.SandboxUsername, "COGNIGY_PASSWORD": cognigy.SandboxPassword}
+		out := filepath.Join(dir, fmt.Sprint("out", code))
+		r := onboard(t, env, "run", "--job", job, "--endpoint", srv.URL, "--out", out, "--no-ledger", "--quiet", "--progress", "never")
+		srv.Close()
+		if r.code == exitOK {
+			t.Fatalf("%d: exit 0 against a redirecting endpoint", code)
+		}
+		if n := reached.Load(); n != 0 {
+			t.Fatalf("%d: the redirect target received %d requests", code, n)
+		}
+		if st := sb.Stats(); st.Created != 0 || st.Redirected == 0 {
+			t.Fatalf("%d: sandbox stats %+v", code, st)
+		}
+		if _, err := os.Stat(filepath.Join(out, "success.csv")); err == nil {
+			for _, row := range readReport(t, filepath.Join(out, "success.csv")) {
+				t.Fatalf("%d: reported %v", code, row)
+			}
+		}
+		failures, _ := os.ReadFile(filepath.Join(out, "failures.csv"))
+		if !strings.Contains(string(failures)+r.stderr, "redirected to "+target.URL) {
+			t.Fatalf("%d: neither failures.csv nor the log names the redirect:\n%s\n%s", code, failures, r.stderr)
+		}
 	}
 }
