@@ -17,18 +17,40 @@ import (
 const MaxBody = 1 << 20
 
 // DefaultHTTPClient returns the client used when a Config has none: a
-// per-request timeout so a hung vendor cannot hang a worker, and a pool
-// large enough for the worker count.
+// per-request timeout so a hung vendor cannot hang a worker, a pool large
+// enough for the worker count, and redirects never followed (see
+// HTTPClient).
 func DefaultHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
 	t.MaxIdleConns = 64
-	return &http.Client{Transport: t, Timeout: 60 * time.Second}
+	return &http.Client{Transport: t, Timeout: 60 * time.Second, CheckRedirect: noRedirect}
 }
+
+// HTTPClient returns the client a provider's NewClient must send with:
+// cfg.HTTPClient (a test's srv.Client(), say) or DefaultHTTPClient, as a
+// shallow copy that never follows a redirect. Following one turns a POST into
+// a GET of some list (whose 200 would read as "created"), re-posts a body
+// holding a generated password to another host, or forwards the
+// Authorization header; a 3xx is instead answered by Do as an *Error of kind
+// KindEndpoint. The caller's client is not modified.
+func HTTPClient(cfg Config) *http.Client {
+	if cfg.HTTPClient == nil {
+		return DefaultHTTPClient()
+	}
+	c := *cfg.HTTPClient
+	c.CheckRedirect = noRedirect
+	return &c
+}
+
+// noRedirect makes a client return a 3xx answer as it is.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Do sends req and reads the whole (bounded) body. A transport failure comes
 // back as an *Error of kind KindRetry when the request was never written
 // (safe to re-send) and KindUnknown when it was (the vendor may have acted).
+// A redirect (any 3xx) is never followed: it comes back as an *Error of kind
+// KindEndpoint naming where it pointed (see RedirectError).
 // The error text never contains the request URL, which may hold a secret
 // (CXone Expert takes the password as a query parameter).
 func Do(ctx context.Context, hc *http.Client, vendor, op string, req *http.Request) (*http.Response, []byte, error) {
@@ -45,6 +67,13 @@ func Send(ctx context.Context, hc *http.Client, vendor, op string, t *Template, 
 // request build makes with the traced context.
 func do(ctx context.Context, hc *http.Client, vendor, op string, build func(context.Context) *http.Request) (*http.Response, []byte, error) {
 	countRequest(ctx)
+	if hc.CheckRedirect == nil {
+		// A client not made by HTTPClient would follow a redirect before
+		// the answer could be refused: the target would get the request.
+		c := *hc
+		c.CheckRedirect = noRedirect
+		hc = &c
+	}
 	var wrote atomic.Bool
 	req := build(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
@@ -60,7 +89,36 @@ func do(ctx context.Context, hc *http.Client, vendor, op string, build func(cont
 		// outcome is still unknown without the body.
 		return nil, nil, transportError(vendor, op, err, true)
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return nil, nil, RedirectError(vendor, op, resp)
+	}
 	return resp, body, nil
+}
+
+// RedirectError is the *Error for a 3xx answer: kind KindEndpoint, since the
+// endpoint is wrong, not the row, and every row would meet the same answer.
+// The Location is named without its query and credentials, which may hold a
+// secret; a relative one is resolved against the request.
+func RedirectError(vendor, op string, resp *http.Response) *Error {
+	to := "an unnamed location (no Location header)"
+	if loc := resp.Header.Get("Location"); loc != "" {
+		to = "an unreadable location"
+		if u, err := url.Parse(loc); err == nil {
+			if resp.Request != nil && resp.Request.URL != nil {
+				u = resp.Request.URL.ResolveReference(u)
+			}
+			u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+			to = u.String()
+		}
+	}
+	return &Error{
+		Vendor:     vendor,
+		Op:         op,
+		Kind:       KindEndpoint,
+		HTTPStatus: resp.StatusCode,
+		Message: "redirected to " + to + ": the endpoint is wrong (http→https? a proxy? a moved tenant?); " +
+			"fix endpoint: in the job file. Redirects are never followed",
+	}
 }
 
 // readBody reads at most MaxBody bytes of the answer, in one allocation

@@ -147,6 +147,15 @@ type SandboxStats struct {
 	// PeakPerSecond is the largest number of create requests received in
 	// any one-second window (aligned to whole seconds since the start).
 	PeakPerSecond int
+	// Throttled counts creates answered 429 (Throttle and Limit faults).
+	Throttled int
+	// Redirected counts requests answered with a redirect (Redirect fault).
+	Redirected int
+	// NoID counts creates acted on and answered without the new user's id
+	// (NoID fault); HTML counts creates answered with an HTML page and not
+	// acted on (HTML fault).
+	NoID int
+	HTML int
 }
 
 // Registry holds the known providers by name.

@@ -52,6 +52,56 @@ type Variant struct {
 	Help   string
 }
 
+// CheckVariants reports a name in v that d.SandboxVariants does not list,
+// or a value not among that variant's Values, naming the known ones.
+func (d *Description) CheckVariants(v map[string]string) error {
+	names := make([]string, 0, len(v))
+	for n := range v {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		var found *Variant
+		for i := range d.SandboxVariants {
+			if d.SandboxVariants[i].Name == n {
+				found = &d.SandboxVariants[i]
+			}
+		}
+		if found == nil {
+			known := make([]string, len(d.SandboxVariants))
+			for i, sv := range d.SandboxVariants {
+				known[i] = sv.Name
+			}
+			if len(known) == 0 {
+				return fmt.Errorf("%s: the sandbox plays no variants (asked for %q)", d.Name, n)
+			}
+			return fmt.Errorf("%s: unknown sandbox variant %q (known: %s)", d.Name, n, joinQuoted(known))
+		}
+		if !contains(found.Values, v[n]) {
+			return fmt.Errorf("%s: sandbox variant %s=%q: the value must be one of %s", d.Name, n, v[n], joinQuoted(found.Values))
+		}
+	}
+	return nil
+}
+
+// VariantValue returns the value v picks for the variant called name, or
+// its default (its first value) when v has none. A sandbox reads its
+// variants with it; "" means d lists no such variant.
+func (d *Description) VariantValue(v map[string]string, name string) string {
+	for _, sv := range d.SandboxVariants {
+		if sv.Name != name {
+			continue
+		}
+		if x, ok := v[name]; ok && contains(sv.Values, x) {
+			return x
+		}
+		if len(sv.Values) > 0 {
+			return sv.Values[0]
+		}
+	}
+	return ""
+}
+
 // Field returns the field called name, or nil.
 func (d *Description) Field(name string) *Field {
 	for i := range d.Fields {

@@ -169,6 +169,12 @@ func describeProvider(w io.Writer, d *providers.Description) {
 	for _, n := range d.Notes {
 		fmt.Fprintf(w, "  note: %s\n", strings.TrimSpace(n))
 	}
+	if len(d.SandboxVariants) > 0 {
+		fmt.Fprintln(w, "  sandbox variants (onboard sandbox --variant NAME=VALUE; the first value is the default):")
+		for _, v := range d.SandboxVariants {
+			fmt.Fprintf(w, "    %s=%s: %s\n", v.Name, strings.Join(v.Values, "|"), v.Help)
+		}
+	}
 }
 
 func reqText(required, secret bool) string {

@@ -1,6 +1,8 @@
 // Package brightpattern creates users through the Bright Pattern
 // Configuration API v2 (POST {endpoint}/configapi/v2/user, OAuth2 client
-// credentials) and fakes that API in a sandbox.
+// credentials) and fakes that API in a sandbox. docs/providers/brightpattern.md
+// says what is documented, what comes from public client code, and what is
+// still a guess.
 //
 // One OAuth token is shared by every worker of a run (token.go): fetched in
 // Prepare, refreshed shortly before it expires and once after a 401, never
@@ -17,23 +19,26 @@
 //     port (defaultScope, client.go).
 //   - the shape of GET /configapi/v2/team: api.ParseTeams.
 //   - team names match exactly, case included: teamSet.check (teams.go).
-//   - success is any 2xx, and its body ("OK", not JSON) is not read:
-//     isSuccess (client.go).
-//   - a duplicate is 409 only: isDuplicate (client.go).
+//   - what proves a create: 200 with the body OK (isCreated, client.go);
+//     any other 2xx is an unknown outcome.
+//   - which answers may mean "already exists" (409, a 400 naming the login
+//     as taken, a 500 "Duplicate key error"): mayBeDuplicate (client.go);
+//     each is confirmed by a lookup.
 //   - error bodies are free text, carried raw: vendorMessage (client.go).
 //   - the user answer of GET /configapi/v2/user/<loginId> and whether it
-//     holds an id: api.User and api.User.VendorID.
+//     holds an id: api.User and api.User.VendorID; 404 when absent.
 //   - the password policy is per tenant and not readable: it is not checked
 //     offline; the sandbox's policy is sandboxPasswordProblem (sandbox.go).
 //   - none documents 429 or Retry-After: the default providers.StatusKind
 //     applies.
+//
+// Offline validation refuses only what the vendor documents (each rule
+// names its source): no format is documented for phones, e-mail or the
+// login id, so none is checked; the vendor answers for them.
 package brightpattern
 
 import (
-	"fmt"
 	"regexp"
-	"strings"
-	"unicode"
 
 	"github.com/onboardhq/onboard/providers"
 	"github.com/onboardhq/onboard/providers/brightpattern/api"
@@ -48,11 +53,9 @@ const Name = "brightpattern"
 // API user.
 const OptionCheckTeams = "check_teams"
 
-var (
-	digits = regexp.MustCompile(`^[0-9]+$`)
-	// phone is deliberately loose: digits with the usual punctuation.
-	phone = regexp.MustCompile(`^\+?[0-9][0-9 ().\-/]*[0-9]$`)
-)
+// digits is the extension rule: the seed types extension as a number
+// ("extension | number | The user's extension number").
+var digits = regexp.MustCompile(`^[0-9]+$`)
 
 // Provider is the Bright Pattern provider.
 type Provider struct{}
@@ -66,6 +69,9 @@ var description = &providers.Description{
 	API:             "POST {endpoint}" + api.UserPath,
 	DefaultEndpoint: "https://example.brightpattern.com",
 	KeyField:        "loginId",
+	// Required fields, types and the extension and skill rules are the
+	// seed's (brightpattern-create-user.txt); the team must exist
+	// (vendors.md [doc], checked in Create against GET /configapi/v2/team).
 	Fields: []providers.Field{
 		{Name: "loginId", Type: providers.String, Required: true, Help: "the user's login (username), e.g. sheila.thomas"},
 		{Name: "firstName", Type: providers.String, Required: true, Help: "first name"},
@@ -74,10 +80,14 @@ var description = &providers.Description{
 		{Name: "password", Type: providers.String, Secret: true, Help: "initial password; must meet the tenant's password policy (use generate: password)"},
 		{Name: "changePassword", Type: providers.Bool, Help: "the user must change the password at first login"},
 		{Name: "extension", Type: providers.String, Pattern: digits, PatternHelp: "digits only", Help: "phone extension; auto-assigned when left out"},
-		{Name: "workPhone", Type: providers.String, Pattern: phone, PatternHelp: "a phone number (digits, optionally + ( ) - . / and spaces)", Help: "work phone number"},
-		{Name: "mobilePhone", Type: providers.String, Pattern: phone, PatternHelp: "a phone number (digits, optionally + ( ) - . / and spaces)", Help: "mobile phone number"},
+		// No phone format is documented (the seed shows "4151234567";
+		// vendors.md: accept what an HR system writes): none is checked.
+		{Name: "workPhone", Type: providers.String, Help: "work phone number, as the HR system writes it"},
+		{Name: "mobilePhone", Type: providers.String, Help: "mobile phone number, as the HR system writes it"},
+		// The seed documents no e-mail format check: none is applied.
 		{Name: "email", Type: providers.String, Help: "e-mail address"},
 		{Name: "disabled", Type: providers.Bool, Help: "create the user disabled"},
+		// Levels 0..100: the seed calls them "percentage values".
 		{Name: "skills", Type: providers.SkillMap, Min: 0, Max: 100, Help: "skills and levels, e.g. Spanish:100;English:80"},
 		{Name: "roles", Type: providers.StringList, Help: "names of the tenant's roles, e.g. Agent, Supervisor"},
 	},
@@ -96,39 +106,32 @@ var description = &providers.Description{
 	Notes: []string{
 		"One token is shared by all workers: fetched once, refreshed before expires_in runs out and once after a 401.",
 		"Rows whose team is not one of the tenant's teams (exact name, case included) fail without being sent.",
-		"Success is 200 with the body OK and no id: the vendor id column stays empty. 409 is reported as exists.",
+		"Success is 200 with the body OK and no id: the vendor id column stays empty. Any other 2xx is an unknown outcome: the user is looked up before anything is sent again.",
+		"A 409, a 400 saying the login exists or a 500 \"Duplicate key error\" is confirmed with GET /configapi/v2/user/<loginId>: found is exists, else the vendor's words are the failure.",
 		"The password policy is the tenant's; generated passwords have upper, lower, digits and symbols.",
 	},
+	SandboxVariants: []providers.Variant{{
+		Name:   VariantDuplicate,
+		Values: []string{"409", "400", "500"},
+		Help:   "how a duplicate login is answered: 409 Conflict, 400 naming the login as existing, or 500 \"Duplicate key error\" (the vendor documents none)",
+	}},
 	InitJob: initJob,
 	InitCSV: initCSV,
 }
 
+// VariantDuplicate names the sandbox variant that picks the duplicate
+// answer (SandboxOptions.Variants).
+const VariantDuplicate = "duplicate"
+
 // Describe returns the provider's description.
 func (Provider) Describe() *providers.Description { return description }
 
-// Validate checks what the field specs cannot express. It never touches the
-// network; the team check needs the tenant and happens in Create.
-func (Provider) Validate(rec providers.Record, _ providers.Options) []providers.FieldError {
-	var errs []providers.FieldError
-	if id := rec.String("loginId"); id != "" && strings.IndexFunc(id, unicode.IsSpace) >= 0 {
-		errs = append(errs, providers.FieldError{Field: "loginId", Msg: fmt.Sprintf("%q contains spaces", id)})
-	}
-	if e := rec.String("email"); e != "" {
-		if msg := providers.EmailProblem(e); msg != "" {
-			errs = append(errs, providers.FieldError{Field: "email", Msg: msg})
-		}
-	}
-	for _, f := range []string{"firstName", "lastName", "team"} {
-		if v := rec.String(f); v != "" && v != strings.TrimSpace(v) {
-			errs = append(errs, providers.FieldError{Field: f, Msg: fmt.Sprintf("%q has surrounding spaces", v)})
-		}
-	}
-	for name := range skillsOf(rec) {
-		if strings.TrimSpace(name) == "" {
-			errs = append(errs, providers.FieldError{Field: "skills", Msg: "a skill has no name"})
-		}
-	}
-	return errs
+// Validate adds nothing to the field specs: the team check needs the
+// tenant and happens in Create, and login ids, names, phones and e-mail have
+// no documented format, so nothing else is refused offline (the vendor
+// answers for them). It never touches the network.
+func (Provider) Validate(providers.Record, providers.Options) []providers.FieldError {
+	return nil
 }
 
 // Preview renders the request Create would send.

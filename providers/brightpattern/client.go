@@ -39,10 +39,7 @@ func newClient(cfg providers.Config) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: option %s: %q is not true or false", Name, OptionCheckTeams, cfg.Options[OptionCheckTeams])
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
+	hc := providers.HTTPClient(cfg) // never follows a redirect
 	c := &client{
 		base:       base,
 		clientID:   strings.TrimSpace(cfg.Auth["client_id"]),
@@ -214,16 +211,24 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 		return providers.Result{}, err
 	}
 	switch {
-	case isSuccess(resp.StatusCode):
-		// The body is "OK", not JSON, and there is no id to read.
+	case isCreated(resp.StatusCode, data):
+		// There is no id to read: the documented answer is the text OK.
 		return providers.Result{Status: providers.StatusCreated, HTTPStatus: resp.StatusCode}, nil
-	case isDuplicate(resp.StatusCode):
-		return providers.Result{Status: providers.StatusExists, HTTPStatus: resp.StatusCode}, nil
+	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
+		return providers.Result{}, providers.UnprovenCreate(Name, resp, "200 with the text OK")
 	}
-	return providers.Result{}, c.statusError("create", resp, data, rec.String("password"))
+	e := c.statusError("create", resp, data, rec.String("password"))
+	if mayBeDuplicate(resp.StatusCode, e.Message) {
+		return providers.ConfirmDuplicate(ctx, func(ctx context.Context) (providers.Result, bool, error) { return c.Lookup(ctx, rec) }, e)
+	}
+	return providers.Result{}, e
 }
 
-// Lookup reads the user by its exact login id. 404 means absent.
+// Lookup reads the user by its exact login id: 404 means absent; 200 counts
+// as found only when its body is a user with that login id (vendors.md
+// [doc]: "check that the body's loginId is the one asked for"), compared
+// without case as the tenant finds logins. Any other 2xx answer is an
+// error, never "absent".
 func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Result, bool, error) {
 	login := rec.String("loginId")
 	if login == "" {
@@ -233,24 +238,68 @@ func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Re
 	if err != nil {
 		return providers.Result{}, false, err
 	}
-	switch resp.StatusCode {
-	case http.StatusOK:
-		var u api.User
-		_ = json.Unmarshal(data, &u) // found either way; the id is a bonus
-		return providers.Result{Status: providers.StatusExists, VendorID: u.VendorID(), HTTPStatus: resp.StatusCode}, true, nil
-	case http.StatusNotFound:
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
 		return providers.Result{}, false, nil
+	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
+		var u api.User
+		if err := json.Unmarshal(data, &u); err != nil || u.LoginID == "" {
+			return providers.Result{}, false, providers.UnreadableLookup(Name, resp, "a user")
+		}
+		if !strings.EqualFold(u.LoginID, login) {
+			e := providers.UnreadableLookup(Name, resp, "the user asked for")
+			e.Message += fmt.Sprintf(" (asked for loginId %q, the answer is about %q)", login, u.LoginID)
+			return providers.Result{}, false, e
+		}
+		return providers.Result{Status: providers.StatusExists, VendorID: u.VendorID(), HTTPStatus: resp.StatusCode}, true, nil
 	}
 	return providers.Result{}, false, c.statusError("lookup", resp, data, "")
 }
 
-// isSuccess decides which statuses mean created: the vendor documents 200
-// with the body OK; any 2xx is taken as success [?].
-func isSuccess(status int) bool { return status >= 200 && status <= 299 }
+// isCreated decides what proves a create: 200 with the body OK, the only
+// success the vendor documents (brightpattern-create-user.txt: "200 OK |
+// Success - user created"; vendors.md [doc]: "200 with body OK, possibly not
+// JSON"). Surrounding space, JSON quotes and case are forgiven. The answer
+// carries no id, so the text is the whole proof: a captive portal, a proxy's
+// page or an empty object is not it.
+func isCreated(status int, body []byte) bool {
+	if status != http.StatusOK {
+		return false
+	}
+	b := bytes.TrimSpace(body)
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		b = bytes.TrimSpace(b[1 : len(b)-1])
+	}
+	return bytes.EqualFold(b, []byte("OK"))
+}
 
-// isDuplicate decides whether an answer means "this login already exists":
-// 409, as documented.
-func isDuplicate(status int) bool { return status == http.StatusConflict }
+// mayBeDuplicate decides which answers may mean "this login already
+// exists", to be confirmed by a lookup (vendors.md [?]: the create page lists
+// only 200, 400 and 405; sibling configuration calls answer a duplicate key
+// with 500 "Duplicate key error"; 409 or a 400 naming the login are as
+// plausible). A 400 that does not say so is a validation error, not a
+// duplicate.
+func mayBeDuplicate(status int, msg string) bool {
+	switch status {
+	case http.StatusConflict:
+		return true
+	case http.StatusBadRequest, http.StatusInternalServerError:
+		return saysExists(msg)
+	}
+	return false
+}
+
+// saysExists reports whether a vendor message says something is already
+// there.
+func saysExists(msg string) bool {
+	m := strings.ToLower(msg)
+	for _, p := range []string{"already exist", "duplicate", "already in use", "already taken", "already registered"} {
+		if strings.Contains(m, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // statusError builds the error for a non-success answer, with the vendor's
 // own text.
@@ -297,3 +346,19 @@ func nonEmpty(ss ...string) []string {
 	}
 	return out
 }
+
+// Secrets returns what the vendor might echo back that must never reach a
+// report (providers.SecretHolder): the client secret, and the token in use
+// with and without its Bearer scheme.
+func (c *client) Secrets() []string {
+	out := nonEmpty(c.secret)
+	c.tokens.mu.Lock()
+	tok := c.tokens.token
+	c.tokens.mu.Unlock()
+	if tok != "" {
+		out = append(out, tok, "Bearer "+tok)
+	}
+	return out
+}
+
+var _ providers.SecretHolder = (*client)(nil)

@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"sort"
 	"strconv"
@@ -65,11 +64,15 @@ type Config struct {
 // when missing, unknown or expired), JSON bodies (415 otherwise), the
 // required fields, an existing team ("user team not found"), existing roles,
 // digit-only extensions, skill levels 0..100, the tenant's password policy,
-// 409 on a duplicate login id (case-insensitive), and 200 with the body OK.
+// a duplicate login id (case-insensitive) answered as the duplicate variant
+// says (409 by default, or a 400 or a 500 "Duplicate key error"), and 200
+// with the body OK. Phones and e-mail are not checked: no format is
+// documented.
 type Sandbox struct {
 	kit *sandboxkit.Kit
 	cfg Config
 	now func() time.Time
+	dup string // the duplicate variant: "409", "400" or "500"
 
 	mu           sync.Mutex
 	tokens       map[string]time.Time // token to expiry
@@ -103,7 +106,7 @@ func NewSandboxWith(opts providers.SandboxOptions, cfg Config) *Sandbox {
 		cfg.Roles = SandboxRoles
 	}
 	return &Sandbox{
-		kit: sandboxkit.New(opts), cfg: cfg, now: time.Now,
+		kit: sandboxkit.New(opts), cfg: cfg, now: time.Now, dup: description.VariantValue(opts.Variants, VariantDuplicate),
 		tokens: map[string]time.Time{}, byLogin: map[string]int{}, extensions: map[string]bool{}, nextExt: 1000,
 	}
 }
@@ -142,9 +145,14 @@ func (s *Sandbox) Unauthorized() int {
 	return s.unauthorized
 }
 
+// isCreate tells the kit's faults (Enter) which requests create a user.
+func isCreate(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == api.UserPath }
+
 // ServeHTTP routes the fake API.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.kit.Request(r)
+	if w = s.kit.Enter(w, r, isCreate); w == nil {
+		return // answered by a fault
+	}
 	if r.URL.Path == api.TokenPath {
 		s.token(w, r)
 		return
@@ -314,7 +322,7 @@ func (s *Sandbox) create(w http.ResponseWriter, r *http.Request) {
 	_, dup := s.byLogin[key]
 	if dup && !s.kit.AllowDuplicates() {
 		s.mu.Unlock()
-		text(w, http.StatusConflict, fmt.Sprintf("User with login id '%s' already exists", in.LoginID))
+		s.duplicate(w, in.LoginID)
 		return
 	}
 	ext := in.Extension
@@ -342,6 +350,19 @@ func (s *Sandbox) create(w http.ResponseWriter, r *http.Request) {
 	text(w, http.StatusOK, "OK")
 }
 
+// duplicate answers a create of an existing login as the duplicate variant
+// says.
+func (s *Sandbox) duplicate(w http.ResponseWriter, login string) {
+	switch s.dup {
+	case "400":
+		text(w, http.StatusBadRequest, fmt.Sprintf("Login ID '%s' is already in use by another user", login))
+	case "500":
+		text(w, http.StatusInternalServerError, "Duplicate key error")
+	default:
+		text(w, http.StatusConflict, fmt.Sprintf("User with login id '%s' already exists", login))
+	}
+}
+
 // validate applies the documented body rules. It returns the status and the
 // vendor-style text to answer with, or 0.
 func (s *Sandbox) validate(u *api.CreateUser) (int, string) {
@@ -355,11 +376,6 @@ func (s *Sandbox) validate(u *api.CreateUser) (int, string) {
 	}
 	if u.Extension != "" && !digits.MatchString(u.Extension) {
 		return http.StatusBadRequest, "Invalid extension: must be a number"
-	}
-	if u.Email != "" {
-		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
-			return http.StatusBadRequest, "Invalid email address"
-		}
 	}
 	names := make([]string, 0, len(u.Skills))
 	for k := range u.Skills {

@@ -29,10 +29,7 @@ func newClient(cfg providers.Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
+	hc := providers.HTTPClient(cfg) // never follows a redirect
 	c := &client{base: base, user: cfg.Auth["username"], pass: cfg.Auth["password"], hc: hc, agent: cfg.UserAgent}
 	c.create, err = providers.NewTemplate(http.MethodPost, base+api.UsersPath, "application/json", cfg.UserAgent, http.Header{
 		"Authorization": {providers.BasicAuth(c.user, c.pass)},
@@ -76,26 +73,33 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 	if err != nil {
 		return providers.Result{}, err
 	}
-	if isSuccess(resp.StatusCode) {
-		// Only the id is wanted from the echoed user. An answer without a
-		// readable id still means created: say so rather than fail a row
-		// that worked.
-		id, _ := providers.JSONStringField(data, "_id")
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		id, ok := isCreated(resp.StatusCode, data, rec.String("id"))
+		if !ok {
+			return providers.Result{}, providers.UnprovenCreate(Name, resp, "the user with its _id")
+		}
 		return providers.Result{Status: providers.StatusCreated, VendorID: id, HTTPStatus: resp.StatusCode}, nil
 	}
 	p := parseProblem(data)
-	if isDuplicate(resp.StatusCode, p) {
-		return providers.Result{Status: providers.StatusExists, HTTPStatus: resp.StatusCode}, nil
+	e := problemError("create", resp, p, data)
+	if mayBeDuplicate(resp.StatusCode, p, data) {
+		return providers.ConfirmDuplicate(ctx, func(ctx context.Context) (providers.Result, bool, error) { return c.Lookup(ctx, rec) }, e)
 	}
-	return providers.Result{}, problemError("create", resp, p, data)
+	return providers.Result{}, e
 }
 
-// Lookup finds the user by exact id. The list filter matches partially, so
-// the items are compared one by one, page after page.
+// Lookup finds the user by its id. The list filter matches partially, so
+// the items are compared one by one (sameID), page after page. A 2xx that
+// is not a user list is an error, never "absent".
 func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Result, bool, error) {
 	id := rec.String("id")
 	const limit = 100
 	for skip := 0; skip < 10*limit; skip += limit {
+		if skip > 0 {
+			if err := providers.Pace(ctx); err != nil {
+				return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, Message: "cancelled", Err: err}
+			}
+		}
 		q := url.Values{"filter": {id}, "limit": {strconv.Itoa(limit)}, "skip": {strconv.Itoa(skip)}}
 		req, err := c.newRequest(ctx, http.MethodGet, api.UsersPath+"?"+q.Encode(), nil)
 		if err != nil {
@@ -105,39 +109,73 @@ func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Re
 		if err != nil {
 			return providers.Result{}, false, err
 		}
-		if resp.StatusCode != http.StatusOK {
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			return providers.Result{}, false, problemError("lookup", resp, parseProblem(data), data)
 		}
-		var list api.UserList
-		if err := json.Unmarshal(data, &list); err != nil {
-			return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, HTTPStatus: resp.StatusCode, Message: "unreadable user list: " + err.Error()}
+		var list struct {
+			Items *[]api.User `json:"items"`
+			Total int         `json:"total"`
 		}
-		for _, u := range list.Items {
-			if u.ID == id {
+		if err := json.Unmarshal(data, &list); err != nil || list.Items == nil {
+			return providers.Result{}, false, providers.UnreadableLookup(Name, resp, "a user list")
+		}
+		items := *list.Items
+		for _, u := range items {
+			if sameID(u.ID, id) {
 				return providers.Result{Status: providers.StatusExists, VendorID: u.MongoID, HTTPStatus: resp.StatusCode}, true, nil
 			}
 		}
-		if len(list.Items) < limit || skip+len(list.Items) >= list.Total {
+		if len(items) < limit || skip+len(items) >= list.Total {
 			break
 		}
 	}
 	return providers.Result{}, false, nil
 }
 
-// isSuccess decides which statuses mean created: the docs do not say
-// whether Cognigy answers 200 or 201 [?], so both are.
-func isSuccess(status int) bool { return status == http.StatusOK || status == http.StatusCreated }
-
-// isDuplicate decides whether an answer means "this user already exists":
-// 409 Conflict, or a 400 whose text says so (the vendor's duplicate answer
-// is unconfirmed [?]).
-func isDuplicate(status int, p api.Problem) bool {
-	if status == http.StatusConflict {
-		return true
+// isCreated decides what proves a create and returns the new user's _id:
+// 200 or 201 (the docs do not say which [?]) with the documented answer, the
+// user echoed with its _id ("Returns the created user" plus _id,
+// cognigy-create-user.txt), whose id is the one sent. Only these members
+// are read: decoding the whole echo costs more than the rest of a row.
+func isCreated(status int, data []byte, sent string) (string, bool) {
+	if status != http.StatusOK && status != http.StatusCreated {
+		return "", false
 	}
-	if status == http.StatusBadRequest {
+	mongoID, ok := providers.JSONStringField(data, "_id")
+	if !ok || mongoID == "" {
+		return "", false
+	}
+	id, ok := providers.JSONStringField(data, "id")
+	if !ok || !sameID(id, sent) {
+		return "", false
+	}
+	return mongoID, true
+}
+
+// sameID compares user ids: without case when the id is an e-mail address
+// (vendors.md: id is most likely the login e-mail [?]; addresses are matched
+// without case, as the sandbox finds duplicates), exactly otherwise.
+func sameID(a, b string) bool {
+	if strings.Contains(a, "@") && strings.Contains(b, "@") {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
+}
+
+// mayBeDuplicate decides whether an answer may mean "this user already
+// exists", to be confirmed by a lookup: 409 Conflict, or a 400 whose text
+// says so (vendors.md: "Duplicate user: 409 or 400 [?]"). A 400 that does
+// not say so is a validation error.
+func mayBeDuplicate(status int, p api.Problem, data []byte) bool {
+	switch status {
+	case http.StatusConflict:
+		return true
+	case http.StatusBadRequest:
 		t := strings.ToLower(p.Title + " " + p.Detail)
-		return strings.Contains(t, "already exists") || strings.Contains(t, "duplicate")
+		if p.Title == "" && p.Detail == "" {
+			t = strings.ToLower(string(data))
+		}
+		return strings.Contains(t, "already exist") || strings.Contains(t, "duplicate")
 	}
 	return false
 }
@@ -169,3 +207,13 @@ func nonEmpty(ss ...string) []string {
 	}
 	return out
 }
+
+// Secrets returns what the vendor might echo back that must never reach a
+// report (providers.SecretHolder): the password, and the Authorization
+// header value with and without its Basic scheme.
+func (c *client) Secrets() []string {
+	auth := providers.BasicAuth(c.user, c.pass)
+	return nonEmpty(c.pass, auth, strings.TrimPrefix(auth, "Basic "))
+}
+
+var _ providers.SecretHolder = (*client)(nil)

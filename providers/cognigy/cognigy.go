@@ -1,16 +1,25 @@
 // Package cognigy creates users through the Cognigy.AI management API
 // (POST {base}/management/v2.0/users, HTTP Basic) and fakes that API in a
-// sandbox.
+// sandbox. docs/providers/cognigy.md says what is documented, what comes
+// from public client code, and what is still a guess.
 //
 // Unconfirmed vendor behaviour (vendors.md marks it [?]) is decided in one
-// place each: the success status (200 and 201 both accepted, see
-// isSuccess), a duplicate (409, or a 400 whose text says it exists, see
-// isDuplicate), and `id` being the login e-mail (not enforced).
+// place each:
+//   - the success status: 200 and 201 both accepted (isCreated);
+//   - what proves a create: the echoed user with its _id and the id sent
+//     (isCreated); any other 2xx is an unknown outcome;
+//   - a duplicate: 409, or a 400 whose text says it exists
+//     (mayBeDuplicate), each confirmed by a lookup;
+//   - `id` being the login e-mail, compared without case when it is an
+//     address (sameID); not enforced offline.
+//
+// Offline validation refuses only what the vendor documents: the required
+// fields, the 24-character organisation id, the role enum and the boolean
+// types, all expressed by the field specs (each names its source).
 package cognigy
 
 import (
 	"regexp"
-	"strings"
 
 	"github.com/onboardhq/onboard/providers"
 	"github.com/onboardhq/onboard/providers/cognigy/api"
@@ -19,7 +28,8 @@ import (
 // Name is the provider's name in job files.
 const Name = "cognigy"
 
-// Roles is the documented role enum.
+// Roles is the documented role enum (the seed's roles enum<string>[] and
+// vendors.md [doc]).
 var Roles = []string{
 	"admin", "apiKeys", "base_role", "basicSupportUser", "fullSupportUser",
 	"liveAgentAdmin", "liveAgentAgent", "liveAgentSupervisor", "odata",
@@ -27,7 +37,9 @@ var Roles = []string{
 	"voiceGatewayUser", "opsCenterUser",
 }
 
-// objectID is the documented form of Cognigy ids (MongoDB ObjectIds).
+// objectID is the documented form of Cognigy ids (MongoDB ObjectIds):
+// the seed says "Required string length: 24" for organisation, vendors.md
+// [doc] ^[a-z0-9]{24}$.
 var objectID = regexp.MustCompile(`^[a-z0-9]{24}$`)
 
 // Provider is the Cognigy.AI provider.
@@ -42,6 +54,9 @@ var description = &providers.Description{
 	API:             "POST {endpoint}" + api.UsersPath,
 	DefaultEndpoint: "https://api-trial.cognigy.ai/new",
 	KeyField:        "id",
+	// Required fields and types: the seed (cognigy-create-user.txt and
+	// cognigy-create-user-with-cxone-fields.txt). No format is documented
+	// for id, name or the CXone fields, so none is checked.
 	Fields: []providers.Field{
 		{Name: "id", Type: providers.String, Required: true, Help: "login of the user, normally the work e-mail"},
 		{Name: "name", Type: providers.String, Required: true, Help: "display name"},
@@ -63,28 +78,31 @@ var description = &providers.Description{
 	}},
 	Notes: []string{
 		"Base URLs: trial https://api-trial.cognigy.ai/new, EU https://api-app.cognigy.ai/new, US https://api-app-us.cognigy.ai/new.",
-		"A user that already exists (409) is reported as exists; its _id is then left empty.",
+		"Created means the answer echoes the user with its _id; any other 2xx is an unknown outcome, looked up before anything is sent again.",
+		"A 409, or a 400 saying already exists or duplicate, is confirmed with GET /management/v2.0/users?filter=<id>: found is exists (with its _id), else the vendor's words are the failure.",
 		"Password rules are the organisation's passwordPolicy; generated passwords have upper, lower, digits and symbols.",
 	},
+	SandboxVariants: []providers.Variant{{
+		Name:   VariantDuplicate,
+		Values: []string{"409", "400"},
+		Help:   "how a duplicate id is answered: 409 Conflict, or 400 with a MongoDB duplicate key error (the vendor documents neither)",
+	}},
 	InitJob: initJob,
 	InitCSV: initCSV,
 }
 
+// VariantDuplicate names the sandbox variant that picks the duplicate
+// answer (SandboxOptions.Variants).
+const VariantDuplicate = "duplicate"
+
 // Describe returns the provider's description.
 func (Provider) Describe() *providers.Description { return description }
 
-// Validate checks what the field specs cannot express.
-func (Provider) Validate(rec providers.Record, _ providers.Options) []providers.FieldError {
-	var errs []providers.FieldError
-	if e := rec.String("cxoneEmail"); e != "" {
-		if msg := providers.EmailProblem(e); msg != "" {
-			errs = append(errs, providers.FieldError{Field: "cxoneEmail", Msg: msg})
-		}
-	}
-	if rec.String("id") != strings.TrimSpace(rec.String("id")) {
-		errs = append(errs, providers.FieldError{Field: "id", Msg: "has surrounding spaces"})
-	}
-	return errs
+// Validate adds nothing to the field specs: the vendor documents no
+// format for id, name, cxoneEmail or cxoneId, so nothing else is refused
+// offline (the vendor answers for them).
+func (Provider) Validate(providers.Record, providers.Options) []providers.FieldError {
+	return nil
 }
 
 // Preview renders the request Create would send.

@@ -51,7 +51,10 @@ func TestOfflineValidation(t *testing.T) {
 		{"upper-case organisation", func(r providers.Record) { r["organisation"] = strings.ToUpper(cognigy.SandboxOrganisation) }, "organisation"},
 		{"unknown role", func(r providers.Record) { r["roles"] = []string{"base_role", "superuser"} }, "roles"},
 		{"boolean as text", func(r providers.Record) { r["disabled"] = "maybe" }, "disabled"},
-		{"bad cxone email", func(r providers.Record) { r["cxoneEmail"] = "not-an-email" }, "cxoneEmail"},
+		// No format is documented for the CXone fields or the id: none
+		// is refused offline (issue 11 §1).
+		{"cxone email not an address", func(r providers.Record) { r["cxoneEmail"] = "not-an-email" }, ""},
+		{"id with spaces around", func(r providers.Record) { r["id"] = " agent1@example.com " }, ""},
 		{"unknown field", func(r providers.Record) { r["nickname"] = "x" }, "nickname"},
 	}
 	for _, tt := range tests {
@@ -88,7 +91,7 @@ func TestRequestOnTheWire(t *testing.T) {
 		got.user, got.pass, _ = r.BasicAuth()
 		_ = json.NewDecoder(r.Body).Decode(&got.body)
 		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write([]byte(`{"_id":"65f0c0ffee0000000000abcd","id":"a@example.com"}`))
+		_, _ = w.Write([]byte(`{"_id":"65f0c0ffee0000000000abcd","id":"agent1@example.com"}`))
 	}))
 	defer srv.Close()
 	c, err := cognigy.New().NewClient(providers.Config{Endpoint: srv.URL + "/new/", Auth: map[string]string{"username": "u", "password": "p"}})

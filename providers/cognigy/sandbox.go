@@ -33,11 +33,14 @@ var SandboxPolicy = api.PasswordPolicy{MinLength: 8, MaxLength: 128, MinLowerCas
 // Sandbox fakes the Cognigy management API's user routes. It enforces what
 // the docs say: Basic auth on /management/, JSON bodies, the required
 // fields, the 24-character organisation id, the role enum, boolean types,
-// the organisation's password policy, and 409 on a duplicate id.
+// the organisation's password policy, and a duplicate id (compared without
+// case) answered as the duplicate variant says: 409 by default, or 400 with
+// a MongoDB duplicate key error.
 type Sandbox struct {
 	kit *sandboxkit.Kit
 	ids sandboxkit.IDs
 	now func() time.Time
+	dup string // the duplicate variant: "409" or "400"
 
 	mu    sync.Mutex
 	users []api.User
@@ -47,7 +50,7 @@ type Sandbox struct {
 
 // NewSandbox returns an empty sandbox tenant.
 func NewSandbox(opts providers.SandboxOptions) *Sandbox {
-	return &Sandbox{kit: sandboxkit.New(opts), now: time.Now, byID: map[string]int{}, pwds: map[string]string{}}
+	return &Sandbox{kit: sandboxkit.New(opts), now: time.Now, dup: description.VariantValue(opts.Variants, VariantDuplicate), byID: map[string]int{}, pwds: map[string]string{}}
 }
 
 // Credentials returns the job `auth:` that the sandbox accepts.
@@ -77,9 +80,16 @@ func (s *Sandbox) CheckPassword(id, password string) bool {
 	return ok && sandboxkit.Equal(pw, password)
 }
 
+// isCreate tells the kit's faults (Enter) which requests create a user.
+func isCreate(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.Path == api.UsersPath
+}
+
 // ServeHTTP routes the fake API.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.kit.Request(r)
+	if w = s.kit.Enter(w, r, isCreate); w == nil {
+		return // answered by a fault
+	}
 	trace := fmt.Sprintf("sandbox-%06d", s.ids.Next())
 	if !strings.HasPrefix(r.URL.Path, "/management/") {
 		problem(w, http.StatusNotFound, "Not Found", "no route "+r.URL.Path, trace)
@@ -136,6 +146,10 @@ func (s *Sandbox) create(w http.ResponseWriter, r *http.Request, trace string) {
 	_, dup := s.byID[key]
 	if dup && !s.kit.AllowDuplicates() {
 		s.mu.Unlock()
+		if s.dup == "400" {
+			problem(w, http.StatusBadRequest, "Bad Request", fmt.Sprintf(`E11000 duplicate key error collection: users index: id_1 dup key: { id: "%s" }`, in.ID), trace)
+			return
+		}
 		problem(w, http.StatusConflict, "Conflict", fmt.Sprintf("a user with id '%s' already exists", in.ID), trace)
 		return
 	}

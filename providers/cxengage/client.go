@@ -38,10 +38,7 @@ func newClient(cfg providers.Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
+	hc := providers.HTTPClient(cfg) // never follows a redirect
 	return &client{base: base, user: user, pass: pass, hc: hc, agent: cfg.UserAgent, opts: s}, nil
 }
 

@@ -35,6 +35,7 @@ func TestConformance(t *testing.T) {
 	badPhone := valid(1)
 	badPhone["personalTelephone"] = "12345"
 	providertest.Run(t, cxengage.New(), providertest.Fixture{
+		Pending:         []string{"HTMLOK", "NoID", "Variants"}, // issue 10 §4, issue 11: see branch prov2
 		Valid:           valid,
 		Rejected:        unknownRole,
 		RejectedMessage: "is not a platform role",

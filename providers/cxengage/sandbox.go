@@ -165,9 +165,16 @@ func failAll(w http.ResponseWriter, status int, problems []sbError) {
 	sandboxkit.WriteJSON(w, status, "", map[string]any{"error": problems})
 }
 
+// isCreate tells the kit's faults (Enter) which requests create a user.
+func isCreate(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.Trim(r.URL.Path, "/") == "v1/users"
+}
+
 // ServeHTTP routes the fake API.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.kit.Request(r)
+	if w = s.kit.Enter(w, r, isCreate); w == nil {
+		return // answered by a fault
+	}
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	if parts[0] != "v1" {
 		failText(w, http.StatusNotFound, "Not found: "+r.URL.Path)

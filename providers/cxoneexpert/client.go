@@ -33,10 +33,7 @@ func newClient(cfg providers.Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = providers.DefaultHTTPClient()
-	}
+	hc := providers.HTTPClient(cfg) // never follows a redirect
 	return &client{base: base, auth: auth, hc: hc, agent: cfg.UserAgent, now: time.Now}, nil
 }
 

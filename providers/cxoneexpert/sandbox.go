@@ -169,9 +169,16 @@ func (s *Sandbox) clock() time.Time {
 	return s.now()
 }
 
+// isCreate tells the kit's faults (Enter) which requests create a user.
+func isCreate(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.URL.EscapedPath() == api.UsersPath
+}
+
 // ServeHTTP routes the fake API.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.kit.Request(r)
+	if w = s.kit.Enter(w, r, isCreate); w == nil {
+		return // answered by a fault
+	}
 	path := r.URL.EscapedPath()
 	if path != api.UsersPath && !strings.HasPrefix(path, api.UsersPath+"/") {
 		writeError(w, http.StatusNotFound, "no route "+path)

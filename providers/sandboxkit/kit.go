@@ -1,11 +1,35 @@
 // Package sandboxkit holds what every vendor sandbox shares: fault
 // injection, counters of what really happened, and small HTTP helpers. The
 // vendor rules themselves live in each provider's own sandbox.
+//
+// A vendor sandbox adopts it like this:
+//
+//	type Sandbox struct{ kit *sandboxkit.Kit; ... }
+//	func NewSandbox(opts providers.SandboxOptions) *Sandbox {
+//		return &Sandbox{kit: sandboxkit.New(opts), ...}
+//	}
+//	func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+//		if w = s.kit.Enter(w, r, isCreate); w == nil {
+//			return // answered by a fault (redirect, limit, HTML page)
+//		}
+//		... route; in the create handler:
+//		if status := s.kit.BeforeCreate(); status != 0 { s.kit.SetRetryAfter(w); ...answer status }
+//		... validate, refuse duplicates unless s.kit.AllowDuplicates(), store ...
+//		s.kit.Created(dup)
+//		if s.kit.Drop(w) { return }
+//		... answer success
+//	}
+//
+// Enter (or Wrap, its middleware form) plays the faults that need no
+// knowledge of the vendor: Redirect, Limit, HTML and NoID. The vendor's
+// alternative answers (SandboxOptions.Variants) are read with
+// Description.VariantValue.
 package sandboxkit
 
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -18,11 +42,16 @@ import (
 // Kit is embedded by a sandbox. It is safe for concurrent use.
 type Kit struct {
 	opts providers.SandboxOptions
+	now  func() time.Time
 
 	mu     sync.Mutex
 	rng    *rand.Rand
 	stats  providers.SandboxStats
 	window []time.Time // create arrivals in the last second
+
+	// The hidden limit's token bucket (Limit).
+	tokens float64
+	filled time.Time
 }
 
 // New returns a kit applying opts.
@@ -31,11 +60,14 @@ func New(opts providers.SandboxOptions) *Kit {
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
-	if opts.RetryAfter == 0 {
+	if opts.RetryAfter == 0 && !opts.NoRetryAfter {
 		opts.RetryAfter = time.Second
 	}
-	return &Kit{opts: opts, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	return &Kit{opts: opts, now: time.Now, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), tokens: burst(opts.Limit)}
 }
+
+// burst is the hidden limit's bucket size: Limit creates, at least one.
+func burst(limit float64) float64 { return math.Max(1, math.Ceil(limit)) }
 
 // Options returns the fault settings.
 func (k *Kit) Options() providers.SandboxOptions { return k.opts }
@@ -47,8 +79,8 @@ func (k *Kit) Stats() providers.SandboxStats {
 	return k.stats
 }
 
-// Request counts a request and applies the latency. Call it first in every
-// handler.
+// Request counts a request and applies the latency. Enter calls it; a
+// handler that does not go through Enter calls it first.
 func (k *Kit) Request(r *http.Request) {
 	k.mu.Lock()
 	k.stats.Requests++
@@ -81,9 +113,23 @@ func (k *Kit) AllowDuplicates() bool { return k.opts.AllowDuplicates }
 // (429 or 503), or 0 to go on. The caller writes the answer in its vendor's
 // error format, with RetryAfter as the header.
 func (k *Kit) BeforeCreate() (status int) {
-	now := time.Now()
+	now := k.now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.countCreateLocked(now)
+	if k.opts.Throttle > 0 && k.rng.Float64() < k.opts.Throttle {
+		k.stats.Throttled++
+		return http.StatusTooManyRequests
+	}
+	if k.opts.Unavailable > 0 && k.rng.Float64() < k.opts.Unavailable {
+		return http.StatusServiceUnavailable
+	}
+	return 0
+}
+
+// countCreateLocked counts a create request and its place in the busiest
+// second. k.mu is held.
+func (k *Kit) countCreateLocked(now time.Time) {
 	k.stats.Creates++
 	cut := now.Add(-time.Second)
 	i := 0
@@ -94,17 +140,14 @@ func (k *Kit) BeforeCreate() (status int) {
 	if n := len(k.window); n > k.stats.PeakPerSecond {
 		k.stats.PeakPerSecond = n
 	}
-	if k.opts.Throttle > 0 && k.rng.Float64() < k.opts.Throttle {
-		return http.StatusTooManyRequests
-	}
-	if k.opts.Unavailable > 0 && k.rng.Float64() < k.opts.Unavailable {
-		return http.StatusServiceUnavailable
-	}
-	return 0
 }
 
-// SetRetryAfter sets the Retry-After header for a 429/503 from BeforeCreate.
+// SetRetryAfter sets the Retry-After header for a 429/503 from BeforeCreate,
+// unless NoRetryAfter is set.
 func (k *Kit) SetRetryAfter(w http.ResponseWriter) {
+	if k.opts.NoRetryAfter || k.opts.RetryAfter <= 0 {
+		return
+	}
 	secs := int((k.opts.RetryAfter + time.Second - 1) / time.Second)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 }
