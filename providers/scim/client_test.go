@@ -278,7 +278,7 @@ func TestRedirectNeverFollowed(t *testing.T) {
 		if !ok || e.Kind != providers.KindEndpoint || e.HTTPStatus != status {
 			t.Fatalf("%d: create: %v, want kind endpoint", status, err)
 		}
-		if !strings.Contains(e.Error(), "Location "+target.URL+"/scim/v2/Users") || strings.Contains(e.Error(), "abc123") {
+		if !strings.Contains(e.Error(), "redirected to "+target.URL+"/scim/v2/Users") || strings.Contains(e.Error(), "abc123") {
 			t.Fatalf("%d: message %q must name the Location without its query", status, e.Error())
 		}
 		if _, _, err := c.Lookup(context.Background(), valid(1)); providers.KindOf(err) != providers.KindEndpoint {

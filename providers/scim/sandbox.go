@@ -57,10 +57,9 @@ type user struct {
 // library ignores unknown attributes, answers fixed error details, and
 // leaves no place for fault injection; see docs/providers/scim.md.
 type Sandbox struct {
-	kit    *sandboxkit.Kit
-	faults *faults
-	ids    sandboxkit.IDs
-	now    func() time.Time
+	kit *sandboxkit.Kit
+	ids sandboxkit.IDs
+	now func() time.Time
 
 	duplicate   string // variant: how a duplicate is answered
 	errorStatus string // variant: status as a string or a number
@@ -76,7 +75,7 @@ type Sandbox struct {
 // the default.
 func NewSandbox(opts providers.SandboxOptions) *Sandbox {
 	s := &Sandbox{
-		kit: sandboxkit.New(opts), faults: newFaults(opts), now: time.Now,
+		kit: sandboxkit.New(opts), now: time.Now,
 		byName: map[string][]int{}, byID: map[string]int{},
 		duplicate: Duplicate409, errorStatus: StatusString,
 	}
@@ -134,17 +133,21 @@ func (s *Sandbox) Rejected() []string {
 	return append([]string(nil), s.rejected...)
 }
 
+// isCreate tells the kit's faults (Enter) which requests create a user.
+func isCreate(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.TrimPrefix(r.URL.Path, "/scim/v2") == api.UsersPath
+}
+
 // ServeHTTP routes the fake service. It answers at the root and under
 // /scim/v2, so either can be the endpoint.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.kit.Request(r)
+	if w = s.kit.Enter(w, r, isCreate); w == nil {
+		return // answered by a fault (redirect, limit, HTML page)
+	}
 	prefix := ""
 	path := r.URL.Path
 	if strings.HasPrefix(path, "/scim/v2/") {
 		prefix, path = "/scim/v2", strings.TrimPrefix(path, "/scim/v2")
-	}
-	if s.faults.redirect(w) {
-		return
 	}
 	if s.kit.AuthRefused() || !authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scim", Basic realm="scim"`)
@@ -204,9 +207,6 @@ func (s *Sandbox) create(w http.ResponseWriter, r *http.Request, prefix string) 
 		s.writeError(w, &scimErr{status, "", http.StatusText(status) + ": try again later"})
 		return
 	}
-	if s.faults.html(w) {
-		return
-	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != api.MediaType && mt != "application/json" {
 		s.reject(w, &scimErr{http.StatusUnsupportedMediaType, "", "Content-Type must be " + api.MediaType})
 		return
@@ -254,9 +254,6 @@ func (s *Sandbox) create(w http.ResponseWriter, r *http.Request, prefix string) 
 	s.kit.Created(dup)
 
 	if s.kit.Drop(w) {
-		return
-	}
-	if s.faults.noID(w, rep) {
 		return
 	}
 	w.Header().Set("Location", u.location)
