@@ -12,6 +12,7 @@ import (
 
 	"github.com/onboardhq/onboard/providers"
 	"github.com/onboardhq/onboard/providers/cxengage"
+	"github.com/onboardhq/onboard/providers/providertest"
 )
 
 // lossy wraps the sandbox: the first `html` creates are answered 200 with a
@@ -221,4 +222,29 @@ func TestVariantsDescribed(t *testing.T) {
 			cxengage.NewSandbox(providers.SandboxOptions{Variants: bad})
 		}()
 	}
+}
+
+// variantProvider is the provider whose sandbox plays fixed variants.
+type variantProvider struct {
+	cxengage.Provider
+	v map[string]string
+}
+
+func (p variantProvider) NewSandbox(opts providers.SandboxOptions) providers.Sandbox {
+	opts.Variants = p.v
+	return cxengage.NewSandbox(opts)
+}
+
+// TestConformanceVariants runs the whole suite against every variant.
+func TestConformanceVariants(t *testing.T) {
+	unknownRole := valid(9)
+	unknownRole["roleId"] = "00000000-0000-4000-8000-000000000000"
+	badPhone := valid(1)
+	badPhone["personalTelephone"] = "12345"
+	eachVariant(t, func(t *testing.T, v map[string]string) {
+		providertest.Run(t, variantProvider{v: v}, providertest.Fixture{
+			Valid: valid, Rejected: unknownRole, RejectedMessage: "is not a platform role",
+			Offline: badPhone, OfflineField: "personalTelephone",
+		})
+	})
 }
