@@ -59,6 +59,10 @@ type basicSandbox struct{ *cxoneexpert.Sandbox }
 
 func (s basicSandbox) Credentials() map[string]string { return s.BasicCredentials() }
 
+// Options names no token_format: it applies to tokens only, and NewClient
+// refuses it with Basic credentials.
+func (s basicSandbox) Options() providers.Options { return nil }
+
 func TestConformanceBasic(t *testing.T) {
 	providertest.Run(t, basicProvider{}, fixture())
 }
