@@ -245,7 +245,7 @@ func (s *Sandbox) authenticate(r *http.Request) (*sandboxUser, RequestInfo) {
 		if d := s.clock().Sub(time.Unix(epoch, 0)); d > tokenWindow || d < -tokenWindow {
 			return refuse("token expired or not yet valid")
 		}
-		if !hmac.Equal([]byte(tok), []byte(signToken(s.tokenFormat, key, SandboxSecret, user, epoch))) {
+		if !sameSignature(tok, signToken(s.tokenFormat, key, SandboxSecret, user, epoch)) {
 			return refuse("bad signature")
 		}
 		s.mu.Lock()
@@ -269,6 +269,20 @@ func (s *Sandbox) authenticate(r *http.Request) (*sandboxUser, RequestInfo) {
 		return u, info
 	}
 	return refuse("no credentials")
+}
+
+// sameSignature compares a token with the expected one: everything before
+// the hash exactly, the hex hash in either case, as the vendor's own C#
+// example sends it upper-case (BitConverter.ToString) and its Python
+// example lower-case (MindTouch/CXOneExpertExamples) [code].
+func sameSignature(got, want string) bool {
+	i, j := strings.LastIndexByte(got, '_'), strings.LastIndexByte(want, '_')
+	if i < 0 || j < 0 {
+		return false
+	}
+	head := hmac.Equal([]byte(got[:i]), []byte(want[:j]))
+	hash := hmac.Equal([]byte(strings.ToLower(got[i:])), []byte(want[j:]))
+	return head && hash
 }
 
 // parseToken splits tkn_{key}_{epoch}_{user}_{hash}, or in the legacy
