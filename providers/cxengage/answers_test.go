@@ -117,6 +117,13 @@ func TestDuplicateAnswers(t *testing.T) {
 				t.Fatalf("got %v, want kind retry (the create was refused, so re-sending is safe)", err)
 			}
 		})
+		t.Run(tt.name+"/lookup refused", func(t *testing.T) {
+			s := &scripted{create: tt.ans, lookup: reply{401, `{"error":"Invalid username or password"}`}}
+			_, err := scriptedClient(t, s, nil).Create(context.Background(), valid(1))
+			if providers.KindOf(err) != providers.KindAuth {
+				t.Fatalf("got %v, want kind auth", err)
+			}
+		})
 	}
 
 	plain := []struct {
@@ -307,5 +314,29 @@ func TestSecrets(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Fatalf("Secrets() = %q lacks %q", got, want)
 		}
+	}
+}
+
+// TestConfirmThrottled: a throttled lookup while confirming a duplicate
+// passes its Retry-After on, so the pipeline pauses instead of spending a
+// try.
+func TestConfirmThrottled(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"error":"User already exists"}`)
+			return
+		}
+		w.Header().Set("Retry-After", "7")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	c, err := cxengage.New().NewClient(providers.Config{Endpoint: srv.URL, Auth: map[string]string{"username": "u", "password": "p"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Create(context.Background(), valid(1))
+	if e, ok := providers.AsError(err); !ok || e.Kind != providers.KindRetry || e.RetryAfter.Seconds() != 7 {
+		t.Fatalf("got %#v, want kind retry with RetryAfter 7s", err)
 	}
 }

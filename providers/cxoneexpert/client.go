@@ -229,8 +229,11 @@ func (c *client) confirmExists(ctx context.Context, rec providers.Record, refuse
 	if err != nil {
 		out := &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindRetry, HTTPStatus: refused.HTTPStatus,
 			Message: fmt.Sprintf("the answer may mean the username is taken (%s), but the lookup to confirm it failed: %v", refused.Message, err), Err: err}
-		if k := providers.KindOf(err); k == providers.KindAuth || k == providers.KindEndpoint {
-			out.Kind = k
+		if le, ok := providers.AsError(err); ok {
+			out.RetryAfter = le.RetryAfter // a throttled lookup asks for a pause
+			if le.Kind == providers.KindAuth || le.Kind == providers.KindEndpoint {
+				out.Kind = le.Kind
+			}
 		}
 		return providers.Result{}, out
 	}
