@@ -235,6 +235,8 @@ auth:                       # provider-specific; ${NAME} reads the environment
   # Or HTTP Basic with an admin account, instead of key/secret/user:
   # username: ${EXPERT_USERNAME}
   # password: ${EXPERT_PASSWORD}
+# options:
+#   token_format: legacy    # only if the site refuses the token (older sign form)
 input: users.csv            # relative to the job file
 key: Username               # the CSV column that identifies a person
 rate: 5                     # requests per second
