@@ -85,6 +85,7 @@ func TestDuplicateAnswers(t *testing.T) {
 		{"already registered", reply{400, `{"error":{"message":"Email is already registered"}}`}, "Email is already registered"},
 		{"nested duplicate found", reply{409, `{"error":{"code":409,"message":"Conflict","body":{"errors":[{"title":"Duplicate found"}]}}}`}, "Conflict; Duplicate found"},
 		{"422", reply{422, `{"error":"already exists"}`}, "already exists"},
+		{"409 without the words", reply{409, `{"error":{"code":409,"message":"Conflict"}}`}, "Conflict"},
 		{"plain text", reply{400, `User already exists`}, "User already exists"},
 		{"externalId taken", reply{400, `{"error":{"message":"already exists","attribute":"externalId"}}`}, "externalId: already exists"},
 	}

@@ -346,13 +346,17 @@ func sameEmail(a, b string) bool {
 var duplicatePhrases = []string{"same value", "already exist", "already registered", "duplicate found"}
 
 // mayBeDuplicate decides whether an answer to POST /v1/users may mean "this
-// user already exists". No duplicate answer is documented [?]: a 400 (most
-// likely), 409 or 422 whose words (message, attribute string or object,
+// user already exists". No duplicate answer is documented [?]: any 409, or
+// a 400 (most likely) or 422 whose words (message, attribute string or object,
 // nested errors; the raw body when it is not the usual JSON) hold one of
 // duplicatePhrases. It is only a question: confirmExists asks Lookup. A
 // plain validation 400 has none of the phrases and is not a duplicate.
 func mayBeDuplicate(status int, errs api.Errors, body []byte) bool {
-	if status != http.StatusBadRequest && status != http.StatusConflict && status != http.StatusUnprocessableEntity {
+	switch status {
+	case http.StatusConflict:
+		return true // a conflict on a create, whatever its words
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+	default:
 		return false
 	}
 	words := errs.Words()
