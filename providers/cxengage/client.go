@@ -1,9 +1,11 @@
 package cxengage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,12 +15,13 @@ import (
 )
 
 type client struct {
-	base  string
-	user  string
-	pass  string
-	hc    *http.Client
-	agent string
-	opts  settings
+	base   string
+	scheme string // "basic" or "apikey", as Description.MatchAuth names it
+	user   string
+	pass   string
+	hc     *http.Client
+	agent  string
+	opts   settings
 }
 
 func newClient(cfg providers.Config) (*client, error) {
@@ -38,8 +41,14 @@ func newClient(cfg providers.Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := providers.HTTPClient(cfg) // never follows a redirect
-	return &client{base: base, user: user, pass: pass, hc: hc, agent: cfg.UserAgent, opts: s}, nil
+	return &client{base: base, scheme: scheme.Name, user: user, pass: pass, hc: providers.HTTPClient(cfg), agent: cfg.UserAgent, opts: s}, nil
+}
+
+// Secrets returns what the vendor might echo back that must never reach a
+// report: the password or API secret, and the Authorization value built
+// from it (providers.SecretHolder).
+func (c *client) Secrets() []string {
+	return []string{c.pass, providers.BasicAuth(c.user, c.pass)}
 }
 
 // cleanBase checks the endpoint and drops a trailing slash and a trailing
@@ -78,7 +87,7 @@ func (c *client) checkTenant(ctx context.Context) error {
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	e := vendorError("tenant check", resp, data)
+	e := c.vendorError("tenant check", resp, data)
 	e.Message = fmt.Sprintf("cannot read options.%s %s (needed for the tenant step; no user was created): %s", OptTenantID, c.opts.tenantID, e.Message)
 	return e
 }
@@ -93,8 +102,8 @@ func (c *client) newRequest(ctx context.Context, method, path string, body []byt
 	return req, nil
 }
 
-// Create sends one user and, when the tenant step is on and the user was
-// created by this very call, adds it to the tenant.
+// Create sends one user and, when the tenant step is on and this very call
+// proved that it created the user, adds it to the tenant.
 func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Result, error) {
 	body, err := json.Marshal(toWire(rec))
 	if err != nil {
@@ -108,25 +117,91 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 	if err != nil {
 		return providers.Result{}, err
 	}
-	if !isSuccess(resp.StatusCode) {
-		if isDuplicate(resp.StatusCode, parseErrors(data)) {
-			// Exists: never the tenant step (the user may already be in
-			// the tenant, and invited).
-			return providers.Result{Status: providers.StatusExists, HTTPStatus: resp.StatusCode}, nil
+	if resp.StatusCode/100 != 2 {
+		errs := parseErrors(data)
+		if mayBeDuplicate(resp.StatusCode, errs, data) {
+			// Exists (confirmed): never the tenant step, as the user may
+			// already be in the tenant, and invited.
+			return c.confirmExists(ctx, rec, c.vendorError("create", resp, data))
 		}
-		return providers.Result{}, vendorError("create", resp, data)
+		return providers.Result{}, c.vendorError("create", resp, data)
 	}
-	// Created. An unreadable answer leaves the id empty rather than fail a
-	// row that worked.
-	var out api.UserRefResult
-	_ = json.Unmarshal(data, &out)
-	res := providers.Result{Status: providers.StatusCreated, VendorID: out.Result.ID, HTTPStatus: resp.StatusCode}
+	// What proves the creation: the documented answer,
+	// {"result": {"id": ..., ...}} (seeds/cxengage-create-user.txt, "Sample
+	// response"; vendors.md: "the new id is result.id") [doc], with a
+	// non-empty id and, when the answer names an e-mail, the one sent. Any
+	// other 2xx (a captive portal's HTML, an empty {}, garbage) may or may
+	// not have reached the vendor: the outcome is unknown, and the pipeline
+	// looks the user up before anything is re-sent.
+	u, ok := api.ParseCreated(data)
+	if !ok || u.Email != "" && !sameEmail(u.Email, rec.String("email")) {
+		return providers.Result{}, c.unproven(resp, data)
+	}
+	res := providers.Result{Status: providers.StatusCreated, VendorID: u.ID, HTTPStatus: resp.StatusCode}
 	if c.opts.tenantStep() {
 		if err := c.addToTenant(ctx, rec, res.VendorID); err != nil {
 			return providers.Result{}, err
 		}
 	}
 	return res, nil
+}
+
+// unproven is the error for a 2xx that is not the documented answer.
+func (c *client) unproven(resp *http.Response, data []byte) *providers.Error {
+	msg := fmt.Sprintf(`answered %d but not with the created user%s; outcome unknown (the success answer is {"result": {"id": ...}})`, resp.StatusCode, gotType(resp, data))
+	if c.opts.tenantStep() {
+		msg += fmt.Sprintf("; the tenant step was not run: if the user turns out to exist, add it to tenant %s by hand", c.opts.tenantID)
+	}
+	return &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindUnknown, HTTPStatus: resp.StatusCode, Message: msg}
+}
+
+// gotType says what came instead of the vendor's answer, by its
+// Content-Type: the body is not quoted, as a page that is not the vendor's
+// may echo the request.
+func gotType(resp *http.Response, data []byte) string {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return " (got an empty body)"
+	}
+	ct := resp.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		ct = mt
+	}
+	if ct == "" {
+		return ""
+	}
+	return " (got " + ct + ")"
+}
+
+// confirmExists asks the vendor whether an answer that may mean "this user
+// already exists" does: found, the row exists (with the vendor's id); not
+// found, refused is the create's own error, made permanent and carrying the
+// vendor's words. A failed lookup leaves the question open: the create was
+// refused, so sending it again is safe (KindRetry), unless the lookup's
+// failure says otherwise (credentials, endpoint).
+func (c *client) confirmExists(ctx context.Context, rec providers.Record, refused *providers.Error) (providers.Result, error) {
+	if err := providers.Pace(ctx); err != nil {
+		return providers.Result{}, err
+	}
+	res, found, err := c.Lookup(ctx, rec)
+	if err != nil {
+		out := &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindRetry, HTTPStatus: refused.HTTPStatus,
+			Message: fmt.Sprintf("the answer may mean the user already exists (%s), but the lookup to confirm it failed: %v", refused.Message, err), Err: err}
+		if le, ok := providers.AsError(err); ok {
+			out.RetryAfter = le.RetryAfter // a throttled lookup asks for a pause
+			if le.Kind == providers.KindAuth || le.Kind == providers.KindEndpoint {
+				out.Kind = le.Kind
+			}
+		}
+		return providers.Result{}, out
+	}
+	if found {
+		res.HTTPStatus = refused.HTTPStatus
+		return res, nil
+	}
+	refused.Kind = providers.KindRejected
+	refused.RetryAfter = 0
+	refused.Message += " (no user with this e-mail was found, so this is not a duplicate)"
+	return providers.Result{}, refused
 }
 
 // addToTenant is the tenant step. What keeps an invitation from being sent
@@ -164,7 +239,13 @@ func (c *client) addToTenant(ctx context.Context, rec providers.Record, userID s
 		return c.tenantFailure(userID, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return c.tenantFailure(userID, vendorError("tenant", resp, data))
+		return c.tenantFailure(userID, c.vendorError("tenant", resp, data))
+	}
+	// The answer's shape is not documented [?]; the API speaks JSON, so a
+	// 2xx that is not JSON (a captive portal's page) proves nothing.
+	if len(bytes.TrimSpace(data)) > 0 && !json.Valid(data) {
+		return c.tenantFailure(userID, &providers.Error{Vendor: Name, Op: "tenant", Kind: providers.KindUnknown, HTTPStatus: resp.StatusCode,
+			Message: fmt.Sprintf("answered %d but not with JSON%s", resp.StatusCode, gotType(resp, data))})
 	}
 	return nil
 }
@@ -186,7 +267,7 @@ func (c *client) tenantFailure(userID string, cause error) *providers.Error {
 	}
 	what := fmt.Sprintf("adding it to tenant %s failed", c.opts.tenantID)
 	if unknown {
-		what = fmt.Sprintf("the call adding it to tenant %s got no answer, so it may or may not be in the tenant (look before adding it)", c.opts.tenantID)
+		what = fmt.Sprintf("the outcome of the call adding it to tenant %s is unknown, so it may or may not be in the tenant (look before adding it)", c.opts.tenantID)
 	}
 	reason := out.Message
 	if reason == "" {
@@ -198,8 +279,12 @@ func (c *client) tenantFailure(userID string, cause error) *providers.Error {
 	return &out
 }
 
-// Lookup finds the user by e-mail. Whether the ?email= filter matches
-// exactly is not documented [?], so every item is compared with sameEmail.
+// Lookup finds the user by e-mail: GET /v1/users?email= [code]. Nobody
+// matching is a 404 (the vendor's UI treats any non-200 as "not on the
+// platform", vendors.md [?]) or a 200 with an empty list; any other status
+// is an error, and so is a 2xx that is not {"result": [...]}, never
+// "absent". Whether the filter matches exactly is not documented [?], so
+// every item is compared with sameEmail.
 func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Result, bool, error) {
 	email := rec.String("email")
 	q := url.Values{"email": {email}}
@@ -211,53 +296,66 @@ func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Re
 	if err != nil {
 		return providers.Result{}, false, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return providers.Result{}, false, vendorError("lookup", resp, data)
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return providers.Result{}, false, nil
+	case resp.StatusCode/100 != 2:
+		return providers.Result{}, false, c.vendorError("lookup", resp, data)
 	}
-	var list api.UserRefList
-	if err := json.Unmarshal(data, &list); err != nil {
-		return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, HTTPStatus: resp.StatusCode, Message: "unreadable user list: " + err.Error()}
+	list, err := api.ParseUserList(data)
+	if err != nil {
+		return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, HTTPStatus: resp.StatusCode,
+			Message: fmt.Sprintf(`answered %d but not with a user list {"result": [...]}%s, so whether the user exists is unknown`, resp.StatusCode, gotType(resp, data))}
 	}
-	for _, u := range list.Result {
-		if sameEmail(u.Email, email) {
-			return providers.Result{Status: providers.StatusExists, VendorID: u.ID, HTTPStatus: resp.StatusCode}, true, nil
+	for _, u := range list {
+		if !sameEmail(u.Email, email) {
+			continue
 		}
+		if strings.TrimSpace(u.ID) == "" {
+			return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, HTTPStatus: resp.StatusCode,
+				Message: "answered with the user but without its id"}
+		}
+		return providers.Result{Status: providers.StatusExists, VendorID: u.ID, HTTPStatus: resp.StatusCode}, true, nil
 	}
 	return providers.Result{}, false, nil
 }
 
-// sameEmail compares two addresses whole, ignoring case.
+// sameEmail compares two addresses whole, ignoring case (the sandbox, like
+// the vendor's own duplicate check [?], ignores case).
 func sameEmail(a, b string) bool {
 	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }
 
-// isSuccess decides which statuses mean created: the docs show no status
-// [?], so 200 and 201 both do.
-func isSuccess(status int) bool { return status == http.StatusOK || status == http.StatusCreated }
+// duplicatePhrases are the words by which the vendor's configuration UI
+// recognises a duplicate in any CxEngage answer
+// (shark764/cxengage-configuration-ui, src/utils/sdk.js) [code]; matched
+// ignoring case.
+var duplicatePhrases = []string{"same value", "already exist", "already registered", "duplicate found"}
 
-// isDuplicate decides whether an answer to POST /v1/users means "this user
-// already exists". No duplicate answer is documented [?]: a 400 (or a 409)
-// with a problem that says "already exists", about the e-mail or about no
-// attribute, and that names none of the other fields sent (an externalId
-// already taken is a rejection, not this user).
-func isDuplicate(status int, errs api.Errors) bool {
-	if status != http.StatusBadRequest && status != http.StatusConflict {
+// mayBeDuplicate decides whether an answer to POST /v1/users may mean "this
+// user already exists". No duplicate answer is documented [?]: any 409, or
+// a 400 (most likely) or 422 whose words (message, attribute string or object,
+// nested errors; the raw body when it is not the usual JSON) hold one of
+// duplicatePhrases. It is only a question: confirmExists asks Lookup. A
+// plain validation 400 has none of the phrases and is not a duplicate.
+func mayBeDuplicate(status int, errs api.Errors, body []byte) bool {
+	switch status {
+	case http.StatusConflict:
+		return true // a conflict on a create, whatever its words
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+	default:
 		return false
 	}
-	for _, d := range errs {
-		msg := strings.ToLower(string(d.Message))
-		attr := strings.ToLower(strings.TrimSpace(string(d.Attribute)))
-		if !strings.Contains(msg, "already exists") || (attr != "" && attr != "email") {
-			continue
-		}
-		other := false
-		for _, f := range description.Fields {
-			if f.Name != "email" && strings.Contains(msg, strings.ToLower(f.Name)) {
-				other = true
+	words := errs.Words()
+	if len(words) == 0 {
+		words = []string{string(body)}
+	}
+	for _, w := range words {
+		w = strings.ToLower(w)
+		for _, p := range duplicatePhrases {
+			if strings.Contains(w, p) {
+				return true
 			}
-		}
-		if !other {
-			return true
 		}
 	}
 	return false
@@ -273,11 +371,44 @@ func parseErrors(data []byte) api.Errors {
 }
 
 // vendorError builds the *Error for a non-success answer, with the vendor's
-// own words (or a snippet of the body when it is not the usual JSON).
-func vendorError(op string, resp *http.Response, data []byte) *providers.Error {
+// own words (or a snippet of the body when it is not the usual JSON). A
+// redirect is the endpoint's fault, never followed (KindEndpoint); refused
+// API key credentials say what to try.
+func (c *client) vendorError(op string, resp *http.Response, data []byte) *providers.Error {
+	if resp.StatusCode/100 == 3 {
+		return &providers.Error{Vendor: Name, Op: op, Kind: providers.KindEndpoint, HTTPStatus: resp.StatusCode,
+			Message: "answered with a redirect to " + redactedLocation(resp) + ", which is never followed: fix the endpoint (the region's API URL, https)"}
+	}
 	msg := parseErrors(data).Message()
 	if msg == "" {
 		msg = providers.Snippet(data)
 	}
-	return providers.StatusError(Name, op, resp, msg, "")
+	e := providers.StatusError(Name, op, resp, msg, "")
+	if e.Kind == providers.KindAuth && c.scheme == "apikey" {
+		e.Message += apiKeyHint
+	}
+	return e
+}
+
+// apiKeyHint is added to a refusal of api_key/api_secret. Basic with a key
+// and secret is what vendors.md records [doc]; public client code instead
+// exchanges credentials at POST /v1/tokens for an "Authorization: Token"
+// header [code: shark764/cxengage-javascript-sdk], which onboard does not
+// do, as nobody has confirmed it for API keys.
+const apiKeyHint = " (onboard sent api_key and api_secret as HTTP Basic. Check that the key is active and its role has MANAGE_ALL_USERS; " +
+	"or use auth username/password of such a user. If your tenant only accepts keys through a token (POST /v1/tokens, Authorization: Token ...), " +
+	"that is not supported yet: tell the onboard maintainers)"
+
+// redactedLocation is the redirect's target without any credentials in it.
+func redactedLocation(resp *http.Response) string {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return "an unnamed location"
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "an unreadable location"
+	}
+	u.RawQuery, u.Fragment = "", "" // a query may carry a token
+	return u.Redacted()
 }

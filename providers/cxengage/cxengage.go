@@ -1,29 +1,37 @@
 // Package cxengage creates users through the CxEngage (Enghouse) platform
 // API (POST {endpoint}/v1/users, HTTP Basic), optionally adds each new user
 // to a tenant (POST /v1/tenants/{tenantId}/users), and fakes that API in a
-// sandbox.
+// sandbox. docs/providers/cxengage.md says what is documented, what comes
+// from public code and what is still a guess.
 //
 // Unconfirmed vendor behaviour (vendors.md marks it [?]) is decided in one
 // place each:
-//   - a duplicate: no 409 is documented; a 400 (or 409) whose message says
-//     "already exists" about the e-mail is taken to mean it (isDuplicate);
-//   - the success status: 200 and 201 both mean created (isSuccess);
-//   - the values of `status`: documented as a boolean but sent as "enabled";
-//     it is a string, one of UserStatuses ("enabled", "disabled");
-//   - the lookup filter: whether ?email= matches exactly, partially or
-//     case-sensitively, and whether the list is paged, is unknown; every
-//     item of the answer is compared with sameEmail;
-//   - the error shape: an object, a string or an array (api.Errors);
+//   - a duplicate: no answer is documented; a 400, 409 or 422 whose words
+//     hold one of the phrases the vendor's UI reads as a duplicate may mean
+//     it (mayBeDuplicate), and Lookup confirms it (client.confirmExists);
+//   - what proves a creation: any 2xx with the documented
+//     {"result": {"id": ...}} (client.Create); anything else is an unknown
+//     outcome;
+//   - the values of `status`: documented as a boolean, described as an
+//     invitation state, sent as "enabled" in the sample: any text is passed
+//     on and the vendor decides;
+//   - the lookup: 404 or an empty list means absent, and whether ?email=
+//     matches exactly, partially or case-sensitively is unknown, so every
+//     item of the answer is compared with sameEmail (client.Lookup);
+//   - the error shape: an object, a string or an array, with an attribute
+//     that is a string or an object (api.Errors);
 //   - the tenant check: Prepare reads GET /v1/tenants/{tenantId} when the
 //     tenant step is on, assuming the same credentials may (checkTenant);
+//   - API key and secret go as HTTP Basic; a refusal says what to try
+//     (apiKeyHint);
 //   - bulk creation is documented but never shown: one user per call.
 //
 // The tenant step (options tenant_id, tenant_role_id, tenant_status) is off
 // by default. It never sends an invitation by accident or twice: it runs
-// only inside the Create call whose POST /v1/users answered success, never
-// after "exists", a lookup or a retry, and a failed tenant step is a
-// permanent row error that says the platform user WAS created (see
-// client.addToTenant).
+// only inside the Create call whose POST /v1/users proved it created the
+// user, never after "exists", a lookup, an unproven answer or a retry, and
+// a failed tenant step is a permanent row error that says the platform user
+// WAS created (see client.addToTenant).
 package cxengage
 
 import (
@@ -44,9 +52,12 @@ import (
 // Name is the provider's name in job files.
 const Name = "cxengage"
 
-// UserStatuses are the accepted values of the `status` field [?]: the docs
-// type it boolean, their sample sends "enabled".
-var UserStatuses = []string{"enabled", "disabled"}
+// SandboxStatuses are the values of `status` the sandbox accepts: the
+// sample's "enabled", its counterpart "disabled" [?], and the invitation
+// states the docs' description names (pending, invited, accepted). Offline
+// validation accepts any text: the docs do not say which values the API
+// takes.
+var SandboxStatuses = []string{"enabled", "disabled", "pending", "invited", "accepted"}
 
 // Tenant statuses for the tenant step: "invited" e-mails the user an
 // invitation, "accepted" adds the user silently.
@@ -82,13 +93,25 @@ var description = &providers.Description{
 	DefaultEndpoint: "https://api.cxengage.net",
 	KeyField:        "email",
 	Fields: []providers.Field{
+		// Each rule below is the seed's (seeds/cxengage-create-user.txt,
+		// "Request parameters") [doc]; nothing the docs do not say is
+		// refused offline.
+		// email: required, "the user's email address" [doc]; its form is
+		// checked in Validate.
 		{Name: "email", Type: providers.String, Required: true, Help: "login e-mail of the user; identifies the user"},
+		// roleId: required, typed UUID [doc].
 		{Name: "roleId", Type: providers.String, Required: true, Pattern: uuid, PatternHelp: uuidHelp, Help: "id of the user's platform role"},
+		// firstName, lastName, externalId: optional strings, no rule [doc].
 		{Name: "firstName", Type: providers.String, Help: "first name"},
 		{Name: "lastName", Type: providers.String, Help: "last name"},
 		{Name: "externalId", Type: providers.String, Help: "the user's id in another system (HR, Salesforce)"},
-		{Name: "status", Type: providers.String, Enum: UserStatuses, Help: "platform account status (the docs' sample sends enabled)"},
+		// status: typed boolean, described as an invitation state, sent as
+		// "enabled" in the sample [doc]: no enum is documented, so none.
+		{Name: "status", Type: providers.String, Help: "platform account status; the docs' sample sends enabled (which values the API takes is undocumented)"},
+		// personalTelephone: "must be E.164" [doc]; converted and checked in
+		// Validate.
 		{Name: "personalTelephone", Type: providers.String, Help: "personal phone number, sent in E.164 (+14162221122); national numbers are converted with options.default_region"},
+		// additionalRoleIds: "an array of unique identifier[s]" [doc].
 		{Name: "additionalRoleIds", Type: providers.StringList, Pattern: uuid, PatternHelp: uuidHelp, Help: "ids of further platform roles"},
 	},
 	Auth: []providers.AuthScheme{
@@ -118,8 +141,16 @@ var description = &providers.Description{
 	Notes: []string{
 		"Regions: North America https://api.cxengage.net, Europe https://eu-west-1-prod-api.cxengage.net.",
 		"Phone numbers are sent in E.164; national ones need options.default_region.",
-		"A 400 saying the user already exists is reported as exists (unconfirmed: no duplicate answer is documented).",
+		"An answer that may mean the user already exists (a 400 saying \"already exist\", \"same value\", \"already registered\" or \"duplicate found\") is confirmed by looking the user up: found is exists, not found a failure with the vendor's words.",
+		"Created is reported only for the documented answer with the new user's id; any other 2xx is an unknown outcome, looked up before anything is re-sent.",
+		"api_key/api_secret are sent as HTTP Basic (unconfirmed; the token exchange public code uses is not supported).",
 		"The tenant step runs only right after a create that succeeded, never after exists or a retry, so no invitation is sent twice; a failed tenant step is reported on the row, saying the platform user was created.",
+	},
+	SandboxVariants: []providers.Variant{
+		{Name: VariantDuplicate, Values: DuplicateVariants,
+			Help: "the answer to a create of an existing e-mail: a 400 whose attribute is a string or an object, a bare string, or a message with one of the phrases the vendor's UI reads as a duplicate"},
+		{Name: VariantLookupAbsent, Values: LookupAbsentVariants,
+			Help: "the answer to GET /v1/users?email= when nobody matches: 404 (what the vendor's UI expects) or 200 with an empty list"},
 	},
 	InitJob: initJob,
 	InitCSV: initCSV,
@@ -132,6 +163,10 @@ func (Provider) Describe() *providers.Description { return description }
 // E.164 in place, reading national numbers in options.default_region.
 func (Provider) Validate(rec providers.Record, opts providers.Options) []providers.FieldError {
 	var errs []providers.FieldError
+	// The one e-mail rule every provider shares (providers.EmailProblem):
+	// the field is "the user's email address" [doc], and the vendor's own
+	// user form refuses what is not one (shark764/cxengage-configuration-ui,
+	// Form/Users/Create/validation.js) [code].
 	if e := rec.String("email"); e != "" && !validEmail(e) {
 		errs = append(errs, providers.FieldError{Field: "email", Msg: fmt.Sprintf("%q is not an e-mail address", e)})
 	}
@@ -153,20 +188,28 @@ func (Provider) Validate(rec providers.Record, opts providers.Options) []provide
 // validEmail is the shared e-mail rule (providers.EmailProblem).
 func validEmail(s string) bool { return providers.EmailProblem(s) == "" }
 
-// toE164 reads raw as a phone number, in region when it has no +country
-// code, and returns it in E.164.
+// e164Form is the documented form of personalTelephone: "All telephone
+// numbers must be E.164 format — for example, +14162221122" [doc]: a +, a
+// country code that does not start with 0, at most 15 digits in all.
+var e164Form = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+
+// toE164 reads raw as a phone number and returns it in E.164. The docs ask
+// only for the E.164 form, so that is all it refuses: a number written with
+// +country code is sent in that form whether or not the phone metadata
+// knows its range (the vendor decides). A national number has to be
+// converted, which is only done when the number is valid in region: a
+// wrong guess would send somebody else's number.
 func toE164(raw, region string) (string, error) {
 	raw = strings.TrimSpace(raw)
-	international := strings.HasPrefix(raw, "+")
-	if !international {
-		if region == "" {
-			return "", fmt.Errorf("%q has no +country code; write it as +<country><number> or set options.default_region (e.g. GB) to read national numbers", raw)
-		}
-		r, err := parseRegion(region)
-		if err != nil {
-			return "", err
-		}
-		region = r
+	if strings.HasPrefix(raw, "+") {
+		return internationalToE164(raw)
+	}
+	if region == "" {
+		return "", fmt.Errorf("%q has no +country code; write it as +<country><number> or set options.default_region (e.g. GB) to read national numbers", raw)
+	}
+	region, err := parseRegion(region)
+	if err != nil {
+		return "", err
 	}
 	num, err := phonenumbers.Parse(raw, region)
 	if errors.Is(err, phonenumbers.ErrNotANumber) {
@@ -176,15 +219,38 @@ func toE164(raw, region string) (string, error) {
 		return "", fmt.Errorf("%q is not a phone number: %v", raw, err)
 	}
 	if !phonenumbers.IsValidNumber(num) {
-		if international {
-			return "", fmt.Errorf("%q is not a valid phone number", raw)
-		}
-		return "", fmt.Errorf("%q is not a valid phone number in region %s", raw, region)
+		return "", fmt.Errorf("%q is not a valid phone number in region %s, so it cannot be converted to E.164; write it with its +country code", raw, region)
 	}
 	if num.GetExtension() != "" {
 		return "", fmt.Errorf("%q has an extension, which E.164 cannot hold", raw)
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// internationalToE164 writes a number given with +country code in E.164:
+// through the phone metadata when it can read it (which drops a trunk
+// "(0)" and finds an extension), else by removing the usual separators.
+// Only a result that is not of the E.164 form is refused.
+func internationalToE164(raw string) (string, error) {
+	out := ""
+	if num, err := phonenumbers.Parse(raw, ""); err == nil {
+		if num.GetExtension() != "" {
+			return "", fmt.Errorf("%q has an extension, which E.164 cannot hold", raw)
+		}
+		out = phonenumbers.Format(num, phonenumbers.E164)
+	} else {
+		out = strings.Map(func(r rune) rune {
+			switch r {
+			case ' ', '-', '.', '(', ')', '/', '\u00a0':
+				return -1
+			}
+			return r
+		}, raw)
+	}
+	if !e164Form.MatchString(out) {
+		return "", fmt.Errorf("%q is not a phone number in E.164 form (+ then at most 15 digits, e.g. +14162221122)", raw)
+	}
+	return out, nil
 }
 
 // parseRegion checks a default_region value and returns it upper-cased.

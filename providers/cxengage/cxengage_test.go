@@ -35,7 +35,6 @@ func TestConformance(t *testing.T) {
 	badPhone := valid(1)
 	badPhone["personalTelephone"] = "12345"
 	providertest.Run(t, cxengage.New(), providertest.Fixture{
-		Pending:         []string{"HTMLOK", "NoID", "Variants"}, // issue 10 §4, issue 11: see branch prov2
 		Valid:           valid,
 		Rejected:        unknownRole,
 		RejectedMessage: "is not a platform role",
@@ -74,7 +73,9 @@ func TestOfflineValidation(t *testing.T) {
 		{"additional role not a UUID", func(r providers.Record) {
 			r["additionalRoleIds"] = []string{cxengage.SandboxRoleSupervisor, "reporting"}
 		}, "additionalRoleIds"},
-		{"status not in the enum", func(r providers.Record) { r["status"] = "active" }, "status"},
+		// No enum is documented (the docs type status boolean and send
+		// "enabled"): any text goes to the vendor.
+		{"status not in the sandbox's list", func(r providers.Record) { r["status"] = "active" }, ""},
 		{"status as boolean", func(r providers.Record) { r["status"] = true }, "status"},
 		{"unknown field", func(r providers.Record) { r["extension"] = "1234" }, "extension"},
 		{"blank phone is dropped", func(r providers.Record) { r["personalTelephone"] = "  " }, ""},
@@ -115,12 +116,16 @@ func TestPhoneNormalisation(t *testing.T) {
 		{"international ignores region", "+1 415 555 2671", "GB", "+14155552671", ""},
 		{"too short", "12345", "GB", "", "not a valid phone number in region GB"},
 		{"US number read as GB", "(415) 555-2671", "GB", "", "not a valid phone number in region GB"},
-		{"invalid international", "+44 20 7946", "", "", "not a valid phone number"},
+		// Only the E.164 form is documented: a number written with +country
+		// code is sent even where the phone metadata thinks it too short.
+		{"short international", "+44 20 7946", "", "+44207946", ""},
+		{"too long for E.164", "+44 20 7946 0958 1234 5", "", "", "E.164 form"},
 		{"national without region", "020 7946 0958", "", "", "set options.default_region"},
 		{"unknown region", "020 7946 0958", "XX", "", "not a region code"},
 		{"extension", "+44 20 7946 0958 ext. 12", "", "", "extension"},
 		{"not a number", "ask reception", "GB", "", `"ask reception" is not a phone number`},
-		{"unknown country code", "+999 1234 5678", "", "", "invalid country code"},
+		{"unknown country code", "+999 1234 5678", "", "+99912345678", ""},
+		{"letters after +", "+44 call me", "", "", "E.164 form"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -343,55 +348,6 @@ func TestAPIKeyAuth(t *testing.T) {
 	}
 }
 
-// TestVendorAnswers checks how answers to POST /v1/users are read, in each
-// error shape; in particular which ones mean "exists".
-func TestVendorAnswers(t *testing.T) {
-	tests := []struct {
-		name   string
-		status int
-		body   string
-		exists bool
-		kind   providers.Kind
-		msg    string
-	}{
-		{"400 object about the email", 400, `{"error":{"code":400,"message":"User with email 'agent1@example.com' already exists","attribute":"email"}}`, true, 0, ""},
-		{"400 string", 400, `{"error":"User already exists"}`, true, 0, ""},
-		{"400 array", 400, `{"error":[{"code":400,"message":"A user with this email Already Exists"}]}`, true, 0, ""},
-		{"409 object", 409, `{"error":{"code":409,"message":"already exists"}}`, true, 0, ""},
-		{"400 externalId taken (attribute)", 400, `{"error":{"message":"already exists","attribute":"externalId"}}`, false, providers.KindRejected, "externalId: already exists"},
-		{"400 externalId taken (message)", 400, `{"error":"externalId 'E0001' already exists"}`, false, providers.KindRejected, "externalId 'E0001' already exists"},
-		{"400 validation array", 400, `{"error":[{"code":400,"message":"email is required","attribute":"email"},"roleId is required"]}`, false, providers.KindRejected, "email is required; roleId is required"},
-		{"422 already exists", 422, `{"error":"already exists"}`, false, providers.KindRejected, "already exists"},
-		{"401 string", 401, `{"error":"Invalid username or password"}`, false, providers.KindAuth, "Invalid username or password"},
-		{"429", 429, `{"error":"Too many requests"}`, false, providers.KindRetry, "Too many requests"},
-		{"502 html", 502, "<html><body>Bad gateway</body></html>", false, providers.KindUnknown, "<html><body>Bad gateway</body></html>"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(tt.status)
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			defer srv.Close()
-			c, err := cxengage.New().NewClient(providers.Config{Endpoint: srv.URL, Auth: map[string]string{"username": "u", "password": "p"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := c.Create(context.Background(), valid(1))
-			if tt.exists {
-				if err != nil || res.Status != providers.StatusExists || res.HTTPStatus != tt.status {
-					t.Fatalf("got %+v %v, want exists", res, err)
-				}
-				return
-			}
-			e, ok := providers.AsError(err)
-			if !ok || e.Kind != tt.kind || e.HTTPStatus != tt.status || e.Message != tt.msg {
-				t.Fatalf("got %+v, %v; want kind %v message %q", res, err, tt.kind, tt.msg)
-			}
-		})
-	}
-}
-
 func TestSandboxRules(t *testing.T) {
 	sb := cxengage.NewSandbox(providers.SandboxOptions{})
 	srv := httptest.NewServer(sb)
@@ -436,7 +392,7 @@ func TestSandboxRules(t *testing.T) {
 		{"unknown role", "POST", "/v1/users", `{"email":"a@x.com","roleId":"00000000-0000-4000-8000-000000000000"}`, js, true, 400, "object", "is not a platform role"},
 		{"unknown additional role", "POST", "/v1/users", `{"email":"a@x.com","roleId":"` + agent + `","additionalRoleIds":["` + cxengage.SandboxTenantRoleAgent + `"]}`, js, true, 400, "object", "additionalRoleIds[0]"},
 		{"national phone", "POST", "/v1/users", `{"email":"a@x.com","roleId":"` + agent + `","personalTelephone":"020 7946 0958"}`, js, true, 400, "object", "E.164"},
-		{"bad status", "POST", "/v1/users", `{"email":"a@x.com","roleId":"` + agent + `","status":"active"}`, js, true, 400, "object", "status must be one of enabled, disabled"},
+		{"bad status", "POST", "/v1/users", `{"email":"a@x.com","roleId":"` + agent + `","status":"active"}`, js, true, 400, "object", "status must be one of enabled, disabled, pending"},
 		{"ok", "POST", "/v1/users", `{"email":"a@x.com","roleId":"` + agent + `","personalTelephone":"+442079460958"}`, js, true, 200, "", ""},
 		{"duplicate in another case", "POST", "/v1/users", `{"email":"A@X.com","roleId":"` + agent + `"}`, js, true, 400, "object", "already exists"},
 		{"unknown tenant", "GET", "/v1/tenants/00000000-0000-4000-8000-000000000000", ``, "", true, 404, "object", "Tenant not found"},

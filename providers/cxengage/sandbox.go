@@ -51,8 +51,7 @@ var SandboxRoles = []string{SandboxRoleAgent, SandboxRoleSupervisor, SandboxRole
 // SandboxTenantRoles are the roles of the sandbox's tenant.
 var SandboxTenantRoles = []string{SandboxTenantRoleAgent, SandboxTenantRoleSupervisor}
 
-// e164 is the form the API requires of personalTelephone.
-var e164 = regexp.MustCompile(`^\+[1-9]\d{6,14}$`)
+// The sandbox checks personalTelephone with e164Form, the documented form.
 
 // sandboxEmail is the vendor-side e-mail check.
 var sandboxEmail = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
@@ -69,6 +68,10 @@ type Sandbox struct {
 	ids sandboxkit.IDs
 	now func() time.Time
 
+	// duplicate and lookupAbsent are the variants played (SandboxVariants).
+	duplicate    string
+	lookupAbsent string
+
 	mu          sync.Mutex
 	users       []api.User
 	byEmail     map[string]int                // lower-cased e-mail to index in users
@@ -80,12 +83,18 @@ type Sandbox struct {
 }
 
 // NewSandbox returns an empty sandbox platform with one tenant.
+//
+// opts.Variants picks the answers the docs leave open (see
+// Description.SandboxVariants); an unknown name or value panics, as the
+// caller checks them against the description first.
 func NewSandbox(opts providers.SandboxOptions) *Sandbox {
 	return &Sandbox{
 		kit: sandboxkit.New(opts), now: time.Now,
-		byEmail:     map[string]int{},
-		members:     map[string][]api.TenantMember{},
-		memberIndex: map[string]map[string]bool{SandboxTenantID: {}},
+		duplicate:    variant(opts, VariantDuplicate, DuplicateVariants),
+		lookupAbsent: variant(opts, VariantLookupAbsent, LookupAbsentVariants),
+		byEmail:      map[string]int{},
+		members:      map[string][]api.TenantMember{},
+		memberIndex:  map[string]map[string]bool{SandboxTenantID: {}},
 	}
 }
 
@@ -256,7 +265,7 @@ func (s *Sandbox) create(w http.ResponseWriter, r *http.Request) {
 	_, dup := s.byEmail[key]
 	if dup && !s.kit.AllowDuplicates() {
 		s.mu.Unlock()
-		fail(w, http.StatusBadRequest, "email", fmt.Sprintf("User with email '%s' already exists", in.Email))
+		s.failDuplicate(w, in.Email)
 		return
 	}
 	n := s.ids.Next()
@@ -321,11 +330,11 @@ func validateUser(u *api.CreateUser) []sbError {
 			bad("additionalRoleIds", fmt.Sprintf("additionalRoleIds[%d] '%s' is not a platform role", i, id))
 		}
 	}
-	if u.PersonalTelephone != "" && !e164.MatchString(u.PersonalTelephone) {
+	if u.PersonalTelephone != "" && !e164Form.MatchString(u.PersonalTelephone) {
 		bad("personalTelephone", "personalTelephone must be in E.164 format, for example +14162221122")
 	}
-	if u.Status != "" && !slices.Contains(UserStatuses, u.Status) {
-		bad("status", "status must be one of "+strings.Join(UserStatuses, ", "))
+	if u.Status != "" && !slices.Contains(SandboxStatuses, u.Status) {
+		bad("status", "status must be one of "+strings.Join(SandboxStatuses, ", "))
 	}
 	return out
 }
@@ -342,6 +351,10 @@ func (s *Sandbox) list(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
+	if len(out.Result) == 0 && s.lookupAbsent == LookupAbsent404 {
+		fail(w, http.StatusNotFound, "", "User not found")
+		return
+	}
 	sandboxkit.WriteJSON(w, http.StatusOK, "", out)
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,7 +26,11 @@ type client struct {
 }
 
 func newClient(cfg providers.Config) (*client, error) {
-	auth, err := newAuth(cfg.Auth)
+	format, err := parseOptions(cfg.Options)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := newAuth(cfg.Auth, format)
 	if err != nil {
 		return nil, err
 	}
@@ -33,9 +38,32 @@ func newClient(cfg providers.Config) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := providers.HTTPClient(cfg) // never follows a redirect
-	return &client{base: base, auth: auth, hc: hc, agent: cfg.UserAgent, now: time.Now}, nil
+	return &client{base: base, auth: auth, hc: providers.HTTPClient(cfg), agent: cfg.UserAgent, now: time.Now}, nil
 }
+
+// parseOptions checks the job options and returns the token format. An
+// unknown option is an error: a typo must not silently pick the default.
+func parseOptions(o providers.Options) (string, error) {
+	for k := range o {
+		if k != OptTokenFormat {
+			return "", fmt.Errorf("%s: unknown option %s (known: %s)", Name, k, OptTokenFormat)
+		}
+	}
+	v := strings.ToLower(strings.TrimSpace(o[OptTokenFormat]))
+	switch v {
+	case "":
+		return TokenDefault, nil
+	case TokenDefault, TokenLegacy:
+		return v, nil
+	}
+	return "", fmt.Errorf("%s: options.%s %q is not %s", Name, OptTokenFormat, o[OptTokenFormat], strings.Join(TokenFormats, " or "))
+}
+
+// Secrets returns what the vendor might echo back that must never reach a
+// report: the token's secret, or the Basic password and Authorization value
+// (providers.SecretHolder). Signed tokens are not listed: each is valid
+// for minutes and shows no secret.
+func (c *client) Secrets() []string { return c.auth.secrets() }
 
 // String shows where the client goes and how it authenticates, never a
 // secret: a stray %v of a client is safe.
@@ -109,24 +137,107 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 	if err != nil {
 		return providers.Result{}, err
 	}
-	if isSuccess(resp.StatusCode) {
-		var u api.User
-		if err := xml.Unmarshal(data, &u); err != nil {
-			// Created, but the answer is unreadable: say created rather
-			// than fail a row that worked.
-			return providers.Result{Status: providers.StatusCreated, HTTPStatus: resp.StatusCode}, nil
+	if resp.StatusCode/100 != 2 {
+		e := c.statusError("create", resp, data)
+		if mayBeDuplicate(resp.StatusCode, data) {
+			return c.confirmExists(ctx, rec, e)
 		}
-		return providers.Result{Status: providers.StatusCreated, VendorID: u.ID, HTTPStatus: resp.StatusCode}, nil
+		return providers.Result{}, e
 	}
-	if resp.StatusCode == http.StatusConflict {
-		// "Username conflicts with an existing username" [doc].
-		return providers.Result{Status: providers.StatusExists, HTTPStatus: resp.StatusCode}, nil
+	// What proves the creation: the documented answer, <user id="{int}"
+	// href="{uri}"> with the user's fields (seeds/cxone-expert-users-post.txt,
+	// "Output" and the sample responses; vendors.md: "the new user's id is
+	// the id attribute") [doc], with a non-empty id and the username sent.
+	// Any other 2xx (a captive portal's HTML, an empty body, garbage) may or
+	// may not have reached the site: the outcome is unknown, and the
+	// pipeline looks the user up before anything is re-sent.
+	var u api.User
+	if err := xml.Unmarshal(data, &u); err != nil || strings.TrimSpace(u.ID) == "" || !sameUser(u.Username, rec.String("username")) {
+		return providers.Result{}, &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindUnknown, HTTPStatus: resp.StatusCode,
+			Message: fmt.Sprintf(`answered %d but not with the created user%s; outcome unknown (the success answer is <user id="..."> with the username sent)`, resp.StatusCode, gotType(resp, data))}
 	}
-	return providers.Result{}, statusError("create", resp, data)
+	return providers.Result{Status: providers.StatusCreated, VendorID: u.ID, HTTPStatus: resp.StatusCode}, nil
+}
+
+// gotType says what came instead of the vendor's answer, by its
+// Content-Type: the body is not quoted, as a page that is not the vendor's
+// may echo the request, whose URL holds the password.
+func gotType(resp *http.Response, data []byte) string {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return " (got an empty body)"
+	}
+	ct := resp.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		ct = mt
+	}
+	if ct == "" {
+		return ""
+	}
+	return " (got " + ct + ")"
+}
+
+// duplicateWords are what a 400 says when it may mean "this username is
+// taken": the documented 409's own words ("Username conflicts with an
+// existing username") [doc] and the usual phrasings [?]; matched ignoring
+// case.
+var duplicateWords = []string{"conflicts with an existing", "already exist", "already in use", "already taken", "duplicate"}
+
+// mayBeDuplicate decides whether an answer to a create may mean "this user
+// already exists": a 409, documented as "Username conflicts with an
+// existing username" [doc], or a 400 whose body has duplicateWords
+// (vendors.md: "409 / 400 text") [?]. It is only a question: confirmExists
+// asks Lookup. A plain validation 400 is not a duplicate.
+func mayBeDuplicate(status int, body []byte) bool {
+	switch status {
+	case http.StatusConflict:
+		return true
+	case http.StatusBadRequest:
+		text := strings.ToLower(string(body))
+		for _, w := range duplicateWords {
+			if strings.Contains(text, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// confirmExists asks the site whether an answer that may mean "this
+// username is taken" does: found, the row exists (with the site's id); not
+// found, refused is the create's own error, made permanent and carrying the
+// vendor's words. A failed lookup leaves the question open: the create was
+// refused, so sending it again is safe (KindRetry), unless the lookup's
+// failure says otherwise (credentials, endpoint).
+func (c *client) confirmExists(ctx context.Context, rec providers.Record, refused *providers.Error) (providers.Result, error) {
+	if err := providers.Pace(ctx); err != nil {
+		return providers.Result{}, err
+	}
+	res, found, err := c.Lookup(ctx, rec)
+	if err != nil {
+		out := &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindRetry, HTTPStatus: refused.HTTPStatus,
+			Message: fmt.Sprintf("the answer may mean the username is taken (%s), but the lookup to confirm it failed: %v", refused.Message, err), Err: err}
+		if le, ok := providers.AsError(err); ok {
+			out.RetryAfter = le.RetryAfter // a throttled lookup asks for a pause
+			if le.Kind == providers.KindAuth || le.Kind == providers.KindEndpoint {
+				out.Kind = le.Kind
+			}
+		}
+		return providers.Result{}, out
+	}
+	if found {
+		res.HTTPStatus = refused.HTTPStatus
+		return res, nil
+	}
+	refused.Kind = providers.KindRejected
+	refused.RetryAfter = 0
+	refused.Message += " (no user with this username was found, so this is not a duplicate)"
+	return providers.Result{}, refused
 }
 
 // Lookup reads the user by name: GET /@api/deki/users/={name}, the name
-// URI-encoded twice. 404 means absent.
+// URI-encoded twice; 404 means absent [doc]. Any other status is an error,
+// and so is a 2xx that is not a <user> with an id, or that is another user:
+// the path asks for exactly this name, so another answer is not "absent".
 func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Result, bool, error) {
 	name := rec.String("username")
 	if name == "" {
@@ -140,30 +251,27 @@ func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Re
 	if err != nil {
 		return providers.Result{}, false, err
 	}
-	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusNotFound:
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
 		return providers.Result{}, false, nil
-	default:
-		return providers.Result{}, false, statusError("lookup", resp, data)
+	case resp.StatusCode/100 != 2:
+		return providers.Result{}, false, c.statusError("lookup", resp, data)
 	}
 	var u api.User
-	if err := xml.Unmarshal(data, &u); err != nil || u.ID == "" {
+	if err := xml.Unmarshal(data, &u); err != nil || strings.TrimSpace(u.ID) == "" {
 		return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, HTTPStatus: resp.StatusCode,
-			Message: "unreadable user: " + providers.Snippet(data)}
+			Message: fmt.Sprintf("answered %d but not with a <user> with an id%s, so whether the user exists is unknown", resp.StatusCode, gotType(resp, data))}
 	}
 	if !sameUser(u.Username, name) {
-		return providers.Result{}, false, nil
+		return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, HTTPStatus: resp.StatusCode,
+			Message: fmt.Sprintf("asked for user %q, answered with user %q (id %s)", name, u.Username, u.ID)}
 	}
 	return providers.Result{Status: providers.StatusExists, VendorID: u.ID, HTTPStatus: resp.StatusCode}, true, nil
 }
 
-// isSuccess decides which statuses mean created: 200 is documented, 201
-// would be a plausible variant [?].
-func isSuccess(status int) bool { return status == http.StatusOK || status == http.StatusCreated }
-
-// sameUser decides whether a lookup answer is the user asked for: Expert
-// usernames are unique ignoring case [?], so a case variant is taken.
+// sameUser decides whether a user in an answer is the one asked for: the
+// whole username, ignoring case, as the site treats usernames (the sandbox
+// does; a 409 for a name differing only in case) [?].
 func sameUser(got, want string) bool { return strings.EqualFold(got, want) }
 
 // escapeTwice URI-encodes name twice, as the vendor asks for usernames in
@@ -193,9 +301,33 @@ func isUnreserved(c byte) bool {
 }
 
 // statusError builds the *Error for a non-success answer, with the
-// vendor's words.
-func statusError(op string, resp *http.Response, data []byte) *providers.Error {
-	return providers.StatusError(Name, op, resp, vendorMessage(resp.StatusCode, data), "")
+// vendor's words. A redirect is the endpoint's fault, never followed
+// (KindEndpoint); refused credentials say what to try.
+func (c *client) statusError(op string, resp *http.Response, data []byte) *providers.Error {
+	if resp.StatusCode/100 == 3 {
+		return &providers.Error{Vendor: Name, Op: op, Kind: providers.KindEndpoint, HTTPStatus: resp.StatusCode,
+			Message: "answered with a redirect to " + redactedLocation(resp) + ", which is never followed: fix the endpoint (the site's URL, https)"}
+	}
+	e := providers.StatusError(Name, op, resp, vendorMessage(resp.StatusCode, data), "")
+	if e.Kind == providers.KindAuth {
+		e.Message += c.auth.refusedHint()
+	}
+	return e
+}
+
+// redactedLocation is the redirect's target without its query (which may
+// echo the accountpassword) or credentials.
+func redactedLocation(resp *http.Response) string {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return "an unnamed location"
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "an unreadable location"
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.Redacted()
 }
 
 // vendorMessage reads the vendor's error body: XML

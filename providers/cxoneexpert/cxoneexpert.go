@@ -1,32 +1,34 @@
 // Package cxoneexpert creates users on NICE CXone Expert (formerly
 // MindTouch) through POST {site}/@api/deki/users, an XML API, and fakes that
-// API in a sandbox.
+// API in a sandbox. docs/providers/cxoneexpert.md says what is documented,
+// what comes from public code and what is still a guess.
 //
 // Two credentials are accepted: a server API token, signed afresh for every
-// request (X-Deki-Token, see signToken), or HTTP Basic with an admin account.
+// request (X-Deki-Token, see signToken; options.token_format picks the
+// vendor's form or the legacy one), or HTTP Basic with an admin account.
 // The new user's password travels as the accountpassword query parameter;
 // no error, preview or String method ever shows a URL or that value.
 //
 // Unconfirmed vendor behaviour (vendors.md marks it [?], or says nothing) is
 // decided in one place each:
-//   - the success status: 200 is documented, 201 is accepted too (isSuccess);
-//   - what a username may contain beyond "not empty": no '/', no control
-//     characters, no leading or trailing spaces (usernamePattern);
-//   - the e-mail rule: an address net/mail reads back unchanged whose domain
-//     has a dot (emailProblem);
+//   - what proves a creation: a 2xx whose body is the documented
+//     <user id="..."> with a non-empty id and the username sent (Create);
+//     any other 2xx is an unknown outcome;
+//   - a duplicate: 409 is documented; a 400 whose words say the name is
+//     taken may mean it too (mayBeDuplicate); both are confirmed by Lookup
+//     (confirmExists);
+//   - the field rules: only what the docs say (the status enum) and what
+//     XML can carry (xmlProblem); a username's other characters, the
+//     e-mail's form, role names and the password policy are the site's;
 //   - which characters the twice-encoded lookup escapes: all but the RFC 3986
 //     unreserved ones, each pass (escapeTwice);
 //   - the error body's title is dropped when it only repeats the HTTP status
 //     text (vendorMessage);
 //   - the token's user setting is "=<username>" or a numeric id, checked
 //     before any request (checkTokenUser);
-//   - a lookup answer counts as the user when its username equals the asked
-//     one ignoring case, as Expert usernames are unique ignoring case
-//     (sameUser);
-//   - a duplicate (409) is reported as exists without the vendor id (Create
-//     does not spend a lookup on it);
-//   - the site's password policy and role names are site configuration, so
-//     neither is checked offline.
+//   - a lookup answer is the user when its username equals the asked one
+//     ignoring case, as Expert usernames are unique ignoring case; another
+//     user in the answer is an error, not "absent" (sameUser).
 //
 // The sandbox's own choices where the vendor is silent are in sandbox.go,
 // one place each: its roles (sandboxRoles, matched case included) and
@@ -34,15 +36,16 @@
 // ±5 minutes); refused credentials answer 401 and missing admin rights 403
 // (ServeHTTP, post); a wrong Content-Type answers 415 (post); unknown
 // elements and content after </user> are refused (parseUserDoc); a lookup
-// path encoded only once is refused (get).
+// path encoded only once is refused (get); the e-mail check (checkUserDoc).
+// Its variants (variants.go) play the answers the docs leave open.
 package cxoneexpert
 
 import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
-	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/onboardhq/onboard/providers"
 	"github.com/onboardhq/onboard/providers/cxoneexpert/api"
@@ -51,20 +54,27 @@ import (
 // Name is the provider's name in job files.
 const Name = "cxoneexpert"
 
-// statuses are the documented account states.
+// statuses are the documented account states: <status>{active|inactive}</status>
+// (seeds/cxone-expert-users-post.txt, "Message Format") [doc].
 var statuses = []string{"active", "inactive"}
 
-// usernamePattern is the offline username rule [?]: the docs only say a
-// username is unique. A '/' would make the user's home page (User:<name>) a
-// sub-page, control characters cannot be typed at a login prompt, and
-// surrounding spaces are almost always a spreadsheet accident.
-var usernamePattern = regexp.MustCompile(`^[^\s/\p{Cc}](?:[^/\p{Cc}]*[^\s/\p{Cc}])?$`)
-
-const usernameHelp = "free of '/' and control characters, without leading or trailing spaces"
-
-// emailProblem is the e-mail rule [?], shared by Validate and the sandbox:
-// the one all providers use (providers.EmailProblem).
-func emailProblem(e string) string { return providers.EmailProblem(e) }
+// xmlProblem is the one character rule of the text fields: the body is XML
+// [doc], and XML 1.0 cannot carry control characters other than tab, line
+// feed and carriage return, nor invalid UTF-8 (XML 1.0 §2.2, "Char").
+// encoding/xml would silently write U+FFFD instead, so the vendor would get
+// a name other than the one in the file. It returns "" for a good value.
+func xmlProblem(s string) string {
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			return fmt.Sprintf("has an invalid UTF-8 byte at position %d", i+1)
+		case r == '\t' || r == '\n' || r == '\r':
+		case r < 0x20 || r >= 0xD800 && r <= 0xDFFF || r == 0xFFFE || r == 0xFFFF:
+			return fmt.Sprintf("has the control character %U at position %d, which XML cannot carry", r, i+1)
+		}
+	}
+	return ""
+}
 
 // Provider is the NICE CXone Expert provider.
 type Provider struct{}
@@ -81,6 +91,9 @@ const (
 // defaultTokenUser is the token's user when the job names none.
 const defaultTokenUser = "=admin"
 
+// OptTokenFormat is the option that picks the token's form (TokenFormats).
+const OptTokenFormat = "token_format"
+
 var description = &providers.Description{
 	Name:            Name,
 	Title:           "NICE CXone Expert (formerly MindTouch)",
@@ -88,11 +101,19 @@ var description = &providers.Description{
 	DefaultEndpoint: "https://example.mindtouch.us",
 	KeyField:        "username",
 	Fields: []providers.Field{
-		{Name: "username", Type: providers.String, Required: true, Pattern: usernamePattern, PatternHelp: usernameHelp,
+		// The rules are the seed's (seeds/cxone-expert-users-post.txt) [doc]
+		// and XML's (xmlProblem, in Validate); nothing else is refused
+		// offline.
+		// username: the key; "not possible to create two users having the
+		// same username" [doc]. No character rule is documented.
+		{Name: "username", Type: providers.String, Required: true,
 			Help: "login name; unique on the site, ignoring case"},
-		{Name: "email", Type: providers.String, Help: "e-mail address"},
+		// email, fullname: {text} [doc]; the site checks the address.
+		{Name: "email", Type: providers.String, Help: "e-mail address (checked by the site)"},
 		{Name: "fullname", Type: providers.String, Help: "display name"},
+		// status: {active|inactive} [doc].
 		{Name: "status", Type: providers.String, Enum: statuses, Help: "account state (the site's default is active)"},
+		// role: {text}; role names are site configuration [doc].
 		{Name: "role", Type: providers.String, Help: "site role, e.g. Viewer, Contributor, Author, Editor, Admin (role names are site configuration)"},
 		{Name: "password", Type: providers.String, Secret: true,
 			Help: "initial password, sent as the accountpassword query parameter; must meet the site's password policy (use generate: password)"},
@@ -116,12 +137,23 @@ var description = &providers.Description{
 			},
 		},
 	},
+	Options: []providers.Setting{
+		{Name: OptTokenFormat, Default: TokenDefault,
+			Help: "form of the server API token: default (tkn_{key}_{epoch}_{user}_{hash}, the vendor's examples) or legacy ({key}_{epoch}_{user}_{hash}, HMAC over {key}{epoch}{user}, as older clients sign it)"},
+	},
 	Notes: []string{
 		"Creating users needs an admin, a server API token, or the account owner; anything else is 403.",
 		"The password is sent as the accountpassword query parameter; URLs are never logged or reported.",
-		"A username that already exists (409) is reported as exists; its id is then left empty.",
+		"Created is reported only for the documented <user id=\"...\"> answer; any other 2xx is an unknown outcome, looked up before anything is re-sent.",
+		"A username that already exists (409, or a 400 saying so) is confirmed by looking it up: found is exists with its id, not found a failure with the vendor's words.",
 		"Lookups read GET /@api/deki/users/={username}, the username URI-encoded twice.",
 		"Role names and the password policy are site configuration: they are checked by the site, not offline.",
+	},
+	SandboxVariants: []providers.Variant{
+		{Name: VariantDuplicate, Values: DuplicateVariants,
+			Help: "the answer to a create of a username that exists: 409 Conflict (documented) or a 400 whose message says so"},
+		{Name: VariantTokenFormat, Values: TokenFormats,
+			Help: "the server API token form the site accepts: default (tkn_..., the vendor's examples) or legacy (older clients); the sandbox's options then name it"},
 	},
 	InitJob: initJob,
 	InitCSV: initCSV,
@@ -130,16 +162,15 @@ var description = &providers.Description{
 // Describe returns the provider's description.
 func (Provider) Describe() *providers.Description { return description }
 
-// Validate checks what the field specs cannot express.
+// Validate checks what the field specs cannot express: that every text
+// field can travel in XML (xmlProblem). The password goes in the query
+// string, not the XML, and the site's policy judges it.
 func (Provider) Validate(rec providers.Record, _ providers.Options) []providers.FieldError {
 	var errs []providers.FieldError
-	if e := rec.String("email"); e != "" {
-		if msg := emailProblem(e); msg != "" {
-			errs = append(errs, providers.FieldError{Field: "email", Msg: msg})
+	for _, f := range []string{"username", "email", "fullname", "role"} {
+		if msg := xmlProblem(rec.String(f)); msg != "" {
+			errs = append(errs, providers.FieldError{Field: f, Msg: msg})
 		}
-	}
-	if r := rec.String("role"); r != strings.TrimSpace(r) {
-		errs = append(errs, providers.FieldError{Field: "role", Msg: fmt.Sprintf("%q has leading or trailing spaces", r)})
 	}
 	return errs
 }
@@ -204,6 +235,8 @@ auth:                       # provider-specific; ${NAME} reads the environment
   # Or HTTP Basic with an admin account, instead of key/secret/user:
   # username: ${EXPERT_USERNAME}
   # password: ${EXPERT_PASSWORD}
+# options:
+#   token_format: legacy    # only if the site refuses the token (older sign form)
 input: users.csv            # relative to the job file
 key: Username               # the CSV column that identifies a person
 rate: 5                     # requests per second

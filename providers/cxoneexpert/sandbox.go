@@ -90,6 +90,10 @@ type sandboxUser struct {
 type Sandbox struct {
 	kit *sandboxkit.Kit
 
+	// duplicate and tokenFormat are the variants played (variants.go).
+	duplicate   string
+	tokenFormat string
+
 	mu       sync.Mutex
 	now      func() time.Time
 	users    []*sandboxUser
@@ -98,7 +102,9 @@ type Sandbox struct {
 
 // NewSandbox returns a sandbox site that holds only its admin (id 1).
 func NewSandbox(opts providers.SandboxOptions) *Sandbox {
-	s := &Sandbox{kit: sandboxkit.New(opts), now: time.Now}
+	s := &Sandbox{kit: sandboxkit.New(opts), now: time.Now,
+		duplicate:   variant(opts, VariantDuplicate, DuplicateVariants),
+		tokenFormat: variant(opts, VariantTokenFormat, TokenFormats)}
 	admin := &sandboxUser{seeded: true, hasPw: true, hash: sha256.Sum256([]byte(SandboxAdminPassword))}
 	admin.user = api.User{ID: "1", Nick: SandboxAdminUsername, Username: SandboxAdminUsername, Email: "admin@example.com",
 		Fullname: "Site Administrator", Status: "active", Permissions: &api.UserPermissionsOut{Role: api.RoleRef{Name: "Admin"}}}
@@ -118,8 +124,14 @@ func (s *Sandbox) BasicCredentials() map[string]string {
 	return map[string]string{"username": SandboxAdminUsername, "password": SandboxAdminPassword}
 }
 
-// Options returns nil: the sandbox needs no job options.
-func (s *Sandbox) Options() providers.Options { return nil }
+// Options returns the job options that fit the sandbox: token_format when
+// it plays the legacy token form, else none.
+func (s *Sandbox) Options() providers.Options {
+	if s.tokenFormat == TokenLegacy {
+		return providers.Options{OptTokenFormat: TokenLegacy}
+	}
+	return nil
+}
 
 // Stats reports what the sandbox did.
 func (s *Sandbox) Stats() providers.SandboxStats { return s.kit.Stats() }
@@ -229,7 +241,7 @@ func (s *Sandbox) authenticate(r *http.Request) (*sandboxUser, RequestInfo) {
 	}
 	switch info.Scheme {
 	case schemeToken:
-		key, epoch, user, ok := parseToken(tok)
+		key, epoch, user, ok := parseToken(s.tokenFormat, tok)
 		if !ok {
 			return refuse("malformed token")
 		}
@@ -240,7 +252,7 @@ func (s *Sandbox) authenticate(r *http.Request) (*sandboxUser, RequestInfo) {
 		if d := s.clock().Sub(time.Unix(epoch, 0)); d > tokenWindow || d < -tokenWindow {
 			return refuse("token expired or not yet valid")
 		}
-		if !hmac.Equal([]byte(tok), []byte(signToken(key, SandboxSecret, user, epoch))) {
+		if !sameSignature(tok, signToken(s.tokenFormat, key, SandboxSecret, user, epoch)) {
 			return refuse("bad signature")
 		}
 		s.mu.Lock()
@@ -266,10 +278,28 @@ func (s *Sandbox) authenticate(r *http.Request) (*sandboxUser, RequestInfo) {
 	return refuse("no credentials")
 }
 
-// parseToken splits tkn_{key}_{epoch}_{user}_{hash}. The user may itself
-// hold '_'; the key and epoch cannot.
-func parseToken(tok string) (key string, epoch int64, user string, ok bool) {
+// sameSignature compares a token with the expected one: everything before
+// the hash exactly, the hex hash in either case, as the vendor's own C#
+// example sends it upper-case (BitConverter.ToString) and its Python
+// example lower-case (MindTouch/CXOneExpertExamples) [code].
+func sameSignature(got, want string) bool {
+	i, j := strings.LastIndexByte(got, '_'), strings.LastIndexByte(want, '_')
+	if i < 0 || j < 0 {
+		return false
+	}
+	head := hmac.Equal([]byte(got[:i]), []byte(want[:j]))
+	hash := hmac.Equal([]byte(strings.ToLower(got[i:])), []byte(want[j:]))
+	return head && hash
+}
+
+// parseToken splits tkn_{key}_{epoch}_{user}_{hash}, or in the legacy
+// form {key}_{epoch}_{user}_{hash}. The user may itself hold '_'; the key
+// and epoch cannot.
+func parseToken(format, tok string) (key string, epoch int64, user string, ok bool) {
 	rest, ok := strings.CutPrefix(tok, "tkn_")
+	if format == TokenLegacy {
+		rest, ok = tok, true
+	}
 	if !ok {
 		return "", 0, "", false
 	}
@@ -364,7 +394,7 @@ func (s *Sandbox) post(w http.ResponseWriter, r *http.Request, actor *sandboxUse
 	dup := s.byName(doc.Username, target) != nil
 	if dup && (target != nil || !s.kit.AllowDuplicates()) {
 		s.mu.Unlock()
-		writeError(w, http.StatusConflict, "Username conflicts with an existing username")
+		s.failDuplicate(w, doc.Username, target != nil)
 		return
 	}
 	now := s.now().UTC()
@@ -467,11 +497,12 @@ func checkUserDoc(doc *api.UserDoc, password *string) string {
 	switch {
 	case strings.TrimSpace(doc.Username) == "":
 		return "username must be provided"
-	case !usernamePattern.MatchString(doc.Username):
-		return fmt.Sprintf("username %q is invalid: it must be %s", doc.Username, usernameHelp)
 	}
+	// The site checks the address [?]: the sandbox with the rule every
+	// provider applies offline elsewhere (the Expert docs say only {text},
+	// so onboard does not check it offline).
 	if doc.Email != nil && *doc.Email != "" {
-		if msg := emailProblem(*doc.Email); msg != "" {
+		if msg := providers.EmailProblem(*doc.Email); msg != "" {
 			return msg
 		}
 	}

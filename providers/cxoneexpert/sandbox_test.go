@@ -63,7 +63,6 @@ func TestSandboxRules(t *testing.T) {
 		{"two roots", user(`<username>robin</username>`) + user(`<username>joker</username>`), xmlType, "", admin, adminPw, 400, "<user> after </user>"},
 		{"unknown element", user(`<username>robin</username><nickname>r</nickname>`), xmlType, "", admin, adminPw, 400, "unknown element <nickname>"},
 		{"no username", user(`<email>robin@example.com</email>`), xmlType, "", admin, adminPw, 400, "username must be provided"},
-		{"slash in username", user(`<username>gotham/robin</username>`), xmlType, "", admin, adminPw, 400, "is invalid"},
 		{"bad status", user(`<username>robin</username><status>retired</status>`), xmlType, "", admin, adminPw, 400, `status "retired" is invalid`},
 		{"bad email", user(`<username>robin</username><email>robin.example.com</email>`), xmlType, "", admin, adminPw, 400, "is not an e-mail address"},
 		{"unknown role", user(`<username>robin</username><permissions.user><role>Sidekick</role></permissions.user>`), xmlType, "", admin, adminPw, 400, `role "Sidekick" does not exist`},

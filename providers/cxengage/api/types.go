@@ -9,7 +9,9 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/url"
+	"sort"
 	"strings"
 )
 
@@ -75,15 +77,47 @@ type UserRef struct {
 	Email string `json:"email"`
 }
 
-// UserRefResult reads the answer of POST /v1/users.
+// UserRefResult reads the answer of POST /v1/users. Result is nil when the
+// answer has no "result" object (a 2xx that is not the documented answer).
 type UserRefResult struct {
-	Result UserRef `json:"result"`
+	Result *UserRef `json:"result"`
 }
 
-// UserRefList reads the answer of GET /v1/users.
+// UserRefList reads the answer of GET /v1/users?email=. Result is nil when
+// the answer has no "result" list.
 type UserRefList struct {
-	Result []UserRef `json:"result"`
+	Result *[]UserRef `json:"result"`
 }
+
+// ParseCreated reads the answer of POST /v1/users as the documented
+// success shape, {"result": {"id": ..., "email": ...}} (the seed's sample
+// response) [doc]. ok is false for anything else: not JSON, no "result"
+// object, or an empty id.
+func ParseCreated(data []byte) (u UserRef, ok bool) {
+	var out UserRefResult
+	if err := json.Unmarshal(data, &out); err != nil || out.Result == nil || strings.TrimSpace(out.Result.ID) == "" {
+		return UserRef{}, false
+	}
+	return *out.Result, true
+}
+
+// ParseUserList reads the answer of GET /v1/users?email=:
+// {"result": [user...]} [code: shark764/cxengage-configuration-ui reads
+// response.result[0]]. It fails for anything else (not JSON, no "result"
+// list), so that an answer that is not the vendor's is never read as an
+// empty list.
+func ParseUserList(data []byte) ([]UserRef, error) {
+	var out UserRefList
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, err
+	}
+	if out.Result == nil {
+		return nil, errNoResultList
+	}
+	return *out.Result, nil
+}
+
+var errNoResultList = errors.New(`no "result" list`)
 
 // TenantUser is the body of POST /v1/tenants/{tenantId}/users. Status
 // "invited" makes CxEngage e-mail an invitation; "accepted" does not.
@@ -129,9 +163,118 @@ type ErrorBody struct {
 // ErrorDetail is one problem. A bare string in the answer becomes a detail
 // with only Message set.
 type ErrorDetail struct {
-	Code      Text `json:"code,omitempty"`
-	Message   Text `json:"message,omitempty"`
-	Attribute Text `json:"attribute,omitempty"`
+	Code      Text      `json:"code,omitempty"`
+	Message   Text      `json:"message,omitempty"`
+	Attribute Attribute `json:"attribute,omitzero"`
+	// Body holds the nested {"body": {"errors": [...]}} some CxEngage
+	// services answer with; the vendor's configuration UI reads the first
+	// item's title or message (shark764/cxengage-configuration-ui,
+	// src/utils/sdk.js) [code].
+	Body *NestedBody `json:"body,omitempty"`
+}
+
+// NestedBody is the "body" of a nested error.
+type NestedBody struct {
+	Errors []NestedError `json:"errors"`
+}
+
+// NestedError is one item of a nested error's list.
+type NestedError struct {
+	Code    Text `json:"code,omitempty"`
+	Title   Text `json:"title,omitempty"`
+	Message Text `json:"message,omitempty"`
+}
+
+// Attribute is the "attribute" of a problem: the name of the field it is
+// about (a string), or an object of field name to that field's message
+// (a string or a list of strings), which is how the vendor's configuration
+// UI reads it (shark764/cxengage-configuration-ui, src/utils/sdk.js)
+// [code]. Name and Fields are never both set.
+type Attribute struct {
+	Name   string
+	Fields []FieldMessage
+}
+
+// FieldMessage is one entry of an object attribute, in key order.
+type FieldMessage struct {
+	Field   string
+	Message string
+}
+
+// IsZero reports an absent attribute (for omitempty).
+func (a Attribute) IsZero() bool { return a.Name == "" && len(a.Fields) == 0 }
+
+// UnmarshalJSON reads a string, an object or null. Anything else (a number)
+// is kept as its JSON text in Name, so no vendor word is lost.
+func (a *Attribute) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	*a = Attribute{}
+	if len(data) == 0 || string(data) == "null" {
+		return nil
+	}
+	if data[0] != '{' {
+		var t Text
+		if err := t.UnmarshalJSON(data); err != nil {
+			return err
+		}
+		a.Name = string(t)
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		msg, err := fieldMessage(m[k])
+		if err != nil {
+			return err
+		}
+		a.Fields = append(a.Fields, FieldMessage{Field: k, Message: msg})
+	}
+	return nil
+}
+
+// MarshalJSON writes the attribute back in the shape it was read in (the
+// sandbox answers with it).
+func (a Attribute) MarshalJSON() ([]byte, error) {
+	if len(a.Fields) == 0 {
+		if a.Name == "" {
+			return []byte("null"), nil
+		}
+		return json.Marshal(a.Name)
+	}
+	m := make(map[string]string, len(a.Fields))
+	for _, f := range a.Fields {
+		m[f.Field] = f.Message
+	}
+	return json.Marshal(m)
+}
+
+// fieldMessage reads one value of an object attribute: a string, a list of
+// strings (joined by "; "), or anything else as its JSON text.
+func fieldMessage(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '[' {
+		var items []Text
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return "", err
+		}
+		parts := make([]string, 0, len(items))
+		for _, it := range items {
+			if s := strings.TrimSpace(string(it)); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, "; "), nil
+	}
+	var t Text
+	err := t.UnmarshalJSON(raw)
+	return string(t), err
 }
 
 // Errors is the value of "error" in any of its three shapes: an object
@@ -191,24 +334,69 @@ func readDetail(data []byte) (ErrorDetail, bool, error) {
 	return ErrorDetail{Message: t}, true, nil
 }
 
-// Message renders the problems as one line: "attribute: message" for each,
-// joined by "; ". A detail without a message shows its code.
+// Message renders the problems as one line, joined by "; ": for each, its
+// message ("attribute: message" when the attribute names a field the
+// message does not), then each field of an object attribute as "field:
+// message", then the nested errors' titles or messages. A detail without
+// any words shows its code.
 func (e Errors) Message() string {
-	parts := make([]string, 0, len(e))
+	var parts []string
 	for _, d := range e {
+		n := len(parts)
 		msg := strings.TrimSpace(string(d.Message))
-		if msg == "" && d.Code != "" {
-			msg = "code " + string(d.Code)
+		if msg != "" {
+			if a := strings.TrimSpace(d.Attribute.Name); a != "" && !strings.Contains(msg, a) {
+				msg = a + ": " + msg
+			}
+			parts = append(parts, msg)
 		}
-		if msg == "" {
-			continue
+		for _, f := range d.Attribute.Fields {
+			if m := strings.TrimSpace(f.Message); m != "" {
+				parts = append(parts, f.Field+": "+m)
+			}
 		}
-		if a := strings.TrimSpace(string(d.Attribute)); a != "" && !strings.Contains(msg, a) {
-			msg = a + ": " + msg
+		if d.Body != nil {
+			for _, ne := range d.Body.Errors {
+				w := strings.TrimSpace(string(ne.Title))
+				if w == "" {
+					w = strings.TrimSpace(string(ne.Message))
+				}
+				if w != "" {
+					parts = append(parts, w)
+				}
+			}
 		}
-		parts = append(parts, msg)
+		if len(parts) == n && d.Code != "" {
+			parts = append(parts, "code "+string(d.Code))
+		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// Words returns every text of the problems a person could read: messages,
+// attribute names and messages, nested titles and messages. Deciding what
+// an answer means (a duplicate?) reads these, not the rendered Message.
+func (e Errors) Words() []string {
+	var out []string
+	add := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	for _, d := range e {
+		add(string(d.Message))
+		add(d.Attribute.Name)
+		for _, f := range d.Attribute.Fields {
+			add(f.Message)
+		}
+		if d.Body != nil {
+			for _, ne := range d.Body.Errors {
+				add(string(ne.Title))
+				add(string(ne.Message))
+			}
+		}
+	}
+	return out
 }
 
 // Text is a JSON value read as text: a string as itself, null as "", and
