@@ -14,7 +14,7 @@ import (
 )
 
 func (a *app) sandboxCmd() *cobra.Command {
-	var addr string
+	var addr, jobPath string
 	var o providers.SandboxOptions
 	var variants []string
 	cmd := &cobra.Command{
@@ -68,6 +68,22 @@ vendor's known answers the sandbox plays (how a duplicate is answered, say);
 			sort.Strings(keys)
 			for _, k := range keys {
 				fmt.Fprintf(a.stdout, "  %s: %s\n", k, creds[k])
+			}
+			jobText := p.Describe().InitJob
+			if jobPath != "" {
+				if jobText, err = readJobText(jobPath); err != nil {
+					return fail(exitNotSent, "%v", err)
+				}
+			}
+			if lines, err := sandboxExports(jobText, creds); err == nil && len(lines) > 0 {
+				src := "onboard init " + p.Describe().Name + "'s job file"
+				if jobPath != "" {
+					src = jobPath
+				}
+				fmt.Fprintf(a.stdout, "for the ${NAME} references of %s, in the shell that runs onboard:\n", src)
+				for _, l := range lines {
+					fmt.Fprintf(a.stdout, "  %s\n", l)
+				}
 			}
 			if opts := sb.Options(); len(opts) > 0 {
 				fmt.Fprintln(a.stdout, "job options that fit its tenant (options:):")
@@ -132,6 +148,7 @@ vendor's known answers the sandbox plays (how a duplicate is answered, say);
 	}
 	f := cmd.Flags()
 	f.StringVar(&addr, "addr", "127.0.0.1:8089", "address to listen on (keep it on loopback)")
+	f.StringVar(&jobPath, "job", "", "a job file whose ${NAME} auth references to print export lines for (default: the provider's init template)")
 	f.Float64Var(&o.Throttle, "throttle", 0, "fraction of creates answered 429 with Retry-After")
 	f.DurationVar(&o.RetryAfter, "retry-after", time.Second, "the Retry-After the sandbox asks for")
 	f.Float64Var(&o.Unavailable, "unavailable", 0, "fraction of creates answered 503")
