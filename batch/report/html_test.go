@@ -100,7 +100,7 @@ func TestHTML(t *testing.T) {
 	var back map[string]any
 	must(t, json.Unmarshal([]byte(read(t, filepath.Join(dir, SummaryFile))), &back))
 	counts := back["counts"].(map[string]any)
-	if counts["failed_new"] != 4.0 || counts["failed_known"] != 1.0 || back["rate"] != 20.0 {
+	if counts["failed_new"] != 4.0 || counts["failed_known"] != 1.0 || back["failed_new"] != 4.0 || back["failed_known"] != 1.0 || back["rate"] != 20.0 {
 		t.Errorf("summary.json: %v", back)
 	}
 	info, err := os.Stat(filepath.Join(dir, HTMLFile))

@@ -119,15 +119,15 @@ type Writer struct {
 // holds any file onboard writes) and creates the report files in it. On an
 // error it leaves nothing of its own behind.
 func Create(dir string, l Layout, opts Options) (*Writer, error) {
-	if err := PrepareDir(dir); err != nil {
-		return nil, err
-	}
 	d := dialect{comma: opts.Delimiter, bom: opts.BOM}
 	if d.comma == 0 {
 		d.comma = ','
 	}
 	if !validDelimiter(d.comma) {
 		return nil, fmt.Errorf("reports: %q cannot separate CSV columns; use one of , ; tab |", d.comma)
+	}
+	if err := PrepareDir(dir); err != nil {
+		return nil, err
 	}
 	w := &Writer{dir: dir, opts: opts, dialect: d, header: l.Header, credFields: l.CredentialFields}
 	var sh []string
@@ -214,6 +214,13 @@ func (w *Writer) Paths() map[string]string {
 	}
 	return p
 }
+
+// CredentialsPath returns the absolute path of this run's credentials.csv,
+// "" when nothing is generated. The engine stores it in the ledger with a
+// key made pending with a password, so that a later run that finds the
+// user (after a crash) can name the file whose password is in effect
+// (Success.Credentials).
+func (w *Writer) CredentialsPath() string { return w.credsAbs }
 
 // Success is one row for success.csv.
 type Success struct {

@@ -51,6 +51,11 @@ type Summary struct {
 	Finished    time.Time `json:"finished"`
 	Seconds     float64   `json:"seconds"`
 	Counts      Counts    `json:"counts"`
+	// FailedNew and FailedKnown repeat counts.failed_new and
+	// counts.failed_known at the top, where a wrapper deciding on
+	// --fail-on new looks first. WriteSummary fills them.
+	FailedNew   int `json:"failed_new"`
+	FailedKnown int `json:"failed_known"`
 	// Requests are the HTTP requests sent; Retries the tries after a
 	// row's first; Throttled the answers that asked to slow down (429, or
 	// 503 with Retry-After); Lookups the requests asking whether a user
@@ -94,6 +99,7 @@ type Timeline []Second
 // and never through a symlink. It fills Counts.FailedNew and Seconds.
 func WriteSummary(path string, s Summary) error {
 	s.Counts.FailedNew = max(0, s.Counts.Failed-s.Counts.FailedKnown)
+	s.FailedNew, s.FailedKnown = s.Counts.FailedNew, s.Counts.FailedKnown
 	if s.Seconds == 0 && !s.Started.IsZero() && s.Finished.After(s.Started) {
 		s.Seconds = s.Finished.Sub(s.Started).Seconds()
 	}
