@@ -25,6 +25,7 @@
 package report
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -109,9 +110,9 @@ type Writer struct {
 	credFields []string
 	nameCols   []int
 	login      bool
-	credCount  int          // data rows written to credentials.csv
-	credLive   map[int]int  // row -> its record in credentials.csv, until the row is reported
-	credDrop   map[int]bool // records of passwords never set
+	credCount  int               // data rows written to credentials.csv
+	credLive   map[int]*liveCred // by row, until the row is reported
+	credDrop   map[int]bool      // records of passwords never set
 	closed     bool
 }
 
@@ -182,7 +183,7 @@ func Create(dir string, l Layout, opts Options) (*Writer, error) {
 		if w.credsAbs, err = filepath.Abs(path); err != nil {
 			w.credsAbs = path
 		}
-		w.credLive = map[int]int{}
+		w.credLive = map[int]*liveCred{}
 	}
 	w.order = newReorder(opts.Window, w.emit)
 	return w, nil
@@ -315,7 +316,7 @@ func (w *Writer) WriteSuccess(s Success) error {
 	rec = append(rec, shownRow(s.Row, s.SourceRow), s.Status, s.VendorID, strconv.Itoa(s.Attempts))
 	if w.creds != nil {
 		cred := s.Credentials
-		if _, live := w.credLive[s.Row]; live && cred == "" && (s.Status == "created" || s.Status == "exists") {
+		if lc := w.credLive[s.Row]; lc != nil && !lc.dropped && cred == "" && (s.Status == "created" || s.Status == "exists") {
 			cred = w.credsAbs
 		}
 		delete(w.credLive, s.Row)
@@ -332,7 +333,8 @@ func (w *Writer) WriteFailure(f Failure) error {
 	if w.closed {
 		return errors.New("reports: WriteFailure after Close")
 	}
-	if w.creds != nil {
+	if lc := w.credLive[f.Row]; lc != nil {
+		f.Error = redact(f.Error, lc.secrets)
 		delete(w.credLive, f.Row)
 	}
 	rec := make([]string, 0, len(w.header)+7)
@@ -390,10 +392,15 @@ func (w *Writer) WriteCredential(c Credential) error {
 	if err := w.creds.write(rec); err != nil {
 		return err
 	}
-	if prev, ok := w.credLive[c.Row]; ok {
-		w.dropRecord(prev) // a second password for the row replaces the first
+	lc := &liveCred{record: w.credCount}
+	if prev := w.credLive[c.Row]; prev != nil {
+		w.dropRecord(prev.record) // a second password for the row replaces the first
+		lc.secrets = prev.secrets
 	}
-	w.credLive[c.Row] = w.credCount
+	for _, f := range w.credFields {
+		lc.secrets = append(lc.secrets, c.Secrets[f])
+	}
+	w.credLive[c.Row] = lc
 	w.credCount++
 	return nil
 }
@@ -415,10 +422,36 @@ func (w *Writer) DropCredential(row int) {
 	if w.creds == nil {
 		return
 	}
-	if i, ok := w.credLive[row]; ok {
-		w.dropRecord(i)
-		delete(w.credLive, row)
+	if lc := w.credLive[row]; lc != nil && !lc.dropped {
+		w.dropRecord(lc.record)
+		lc.dropped = true
 	}
+}
+
+// liveCred is a row's password in credentials.csv while the row is in
+// flight: its record (to drop it), and the secrets themselves, kept out of
+// the row's error message should a vendor echo the request.
+type liveCred struct {
+	record  int
+	secrets []string
+	dropped bool
+}
+
+// redact removes secrets from msg, as written and as JSON would escape
+// them. Very short values are left: they would match ordinary words.
+func redact(msg string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) < 4 {
+			continue
+		}
+		msg = strings.ReplaceAll(msg, sec, "[redacted]")
+		if b, err := json.Marshal(sec); err == nil {
+			if esc := string(b[1 : len(b)-1]); esc != sec {
+				msg = strings.ReplaceAll(msg, esc, "[redacted]")
+			}
+		}
+	}
+	return msg
 }
 
 func (w *Writer) dropRecord(i int) {

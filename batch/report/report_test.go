@@ -205,3 +205,24 @@ func TestExcelStyleAndBOM(t *testing.T) {
 		}
 	}
 }
+
+// A vendor that echoes the request puts no generated password into
+// failures.csv or report.html.
+func TestFailureKeepsGeneratedPasswordOut(t *testing.T) {
+	dir := t.TempDir()
+	w, err := Create(dir, credsLayout, Options{})
+	must(t, err)
+	pw := `Gen"3rated\pw`
+	must(t, w.WriteCredential(Credential{Row: 2, Key: "a@x", Secrets: map[string]string{"password": pw}}))
+	w.DropCredential(2)
+	must(t, w.WriteFailure(Failure{Row: 2, Stage: StageVendor, HTTPStatus: 400,
+		Error: `row 2: v: create: 400 Bad Request: {"password":"Gen\"3rated\\pw"} is weak; Gen"3rated\pw`}))
+	must(t, w.Close())
+	must(t, w.WriteHTML(Summary{Reports: w.Paths()}, nil))
+	for _, name := range []string{FailuresFile, HTMLFile} {
+		got := read(t, filepath.Join(dir, name))
+		if strings.Contains(got, "3rated") || !strings.Contains(got, "[redacted]") {
+			t.Errorf("%s:\n%s", name, got)
+		}
+	}
+}
