@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,49 +129,6 @@ func mergeRanges(rs []Range) []Range {
 		out = append(out, r)
 	}
 	return out
-}
-
-var (
-	rowPrefix = regexp.MustCompile(`^row \d+: `)
-	quoted    = regexp.MustCompile("\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`|“[^”]*”|«[^»]*»")
-	email     = regexp.MustCompile(`[^\s"'<>(),;]+@[^\s"'<>(),;]+`)
-	hexID     = regexp.MustCompile(`\b[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b|\b[0-9a-fA-F]*[0-9][0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*\b|\b[0-9a-fA-F]*[a-fA-F][0-9a-fA-F]*[0-9][0-9a-fA-F]*\b`)
-	number    = regexp.MustCompile(`\d+(?:[.,]\d+)*`)
-	spaces    = regexp.MustCompile(`\s+`)
-)
-
-func stripRow(msg string) string { return rowPrefix.ReplaceAllString(msg, "") }
-
-// Normalize turns an error message into its reason: the leading "row N: "
-// goes, and what differs from row to row is replaced: quoted values by
-// "…", e-mail addresses by …, ids and numbers by #. The vendor's HTTP
-// status (status, when not 0) stays, so that "400 Bad Request" and "409
-// Conflict" are different reasons.
-func Normalize(msg string, status int) string {
-	s := stripRow(msg)
-	const mark = "\x01"
-	code := ""
-	if status != 0 {
-		code = strconv.Itoa(status)
-		s = strings.Replace(s, code, mark, 1)
-	}
-	s = quoted.ReplaceAllString(s, `"…"`)
-	s = email.ReplaceAllString(s, "…")
-	s = hexID.ReplaceAllStringFunc(s, func(m string) string {
-		if len(m) >= 6 {
-			return "#"
-		}
-		return m
-	})
-	s = number.ReplaceAllString(s, "#")
-	if code != "" {
-		s = strings.Replace(s, mark, code, 1)
-	}
-	s = strings.TrimSpace(spaces.ReplaceAllString(s, " "))
-	if r := []rune(s); len(r) > maxReason {
-		s = string(r[:maxReason]) + "…"
-	}
-	return s
 }
 
 // Fix suggests what to do about failures of a stage and an HTTP status.

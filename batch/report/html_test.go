@@ -21,6 +21,10 @@ func TestNormalize(t *testing.T) {
 		{`row 9: scim: create: 409 Conflict: user bob@example.com exists (id 65f0c0ffee0000000000abcd)`, 409, `scim: create: 409 Conflict: user … exists (id #)`},
 		{`row 4: line 4, column "Phone": 3 digits are too few`, 0, `line #, column "…": # digits are too few`},
 		{`row 5: field "role": "Agnet" is not one of Agent, Supervisor`, 0, `field "…": "…" is not one of Agent, Supervisor`},
+		{"row 6: v: lookup: 503 Service Unavailable: request 550e8400-e29b-41d4-a716-446655440000 failed after 2.5s", 503, "v: lookup: 503 Service Unavailable: request # failed after #.#s"},
+		{"row 8: name “Zoë” in team «Support» rejected; see `ticket 42`", 0, `name "…" in team "…" rejected; see "…"`},
+		{"row 10: x2y9z user12 abc123 unclosed \"quote and tabs\there", 0, `x#y#z user# # unclosed "quote and tabs here`},
+		{"no row prefix: 404 Not Found", 404, "no row prefix: 404 Not Found"},
 	} {
 		if got := Normalize(tt.msg, tt.status); got != tt.want {
 			t.Errorf("Normalize(%q)\n got %q\nwant %q", tt.msg, got, tt.want)
