@@ -13,13 +13,13 @@ type Counts struct {
 	Skipped      int `json:"skipped"`
 	Failed       int `json:"failed"`
 	NotAttempted int `json:"not_attempted"`
-	// FailedKnown are the failed rows whose failure an earlier run saw
-	// unchanged (same key, same cells, same error: the ledger remembers).
-	// A nightly run over the same export meets them every night.
+	// FailedNew and FailedKnown split Failed: a known failure is one an
+	// earlier run of the job saw unchanged (same person, same cells, same
+	// error); without a ledger every failure is new. WriteSummary makes
+	// FailedNew Failed - FailedKnown, so an engine may count only the
+	// known ones.
+	FailedNew   int `json:"failed_new"`
 	FailedKnown int `json:"failed_known"`
-	// FailedNew are the other failed rows: Failed - FailedKnown.
-	// WriteSummary computes it; the engine need not.
-	FailedNew int `json:"failed_new"`
 }
 
 // Summary is summary.json: what a cron job or a script reads. It is
@@ -67,11 +67,16 @@ type Summary struct {
 	// Stopped says why a run that sent requests ended early
 	// ("interrupted", "credentials refused", "vendor unreachable", ...).
 	Stopped string `json:"stopped,omitempty"`
-	// Stage and Error say why a run ended before sending anything (exit
-	// 2, or 4): the step that failed (job, input, mapping, lock, ledger,
-	// reports, credentials) and its message.
+	// Stage and Error say where and why a run ended before sending
+	// anything (exit 2 or 4): "job", "input", "mapping", "endpoint",
+	// "credentials", "ledger", "lock", "reports".
 	Stage string `json:"stage,omitempty"`
 	Error string `json:"error,omitempty"`
+	// FailOn is the failure policy the exit code followed: "any" or "new".
+	FailOn string `json:"fail_on,omitempty"`
+	// InFlight is how many requests were on the wire when the run was
+	// told to stop (interrupted, or the vendor down).
+	InFlight int64 `json:"in_flight,omitempty"`
 	// Reports maps a kind (success, failures, credentials, summary, html,
 	// ledger) to its path.
 	Reports map[string]string `json:"reports"`
