@@ -131,6 +131,9 @@ func verdict(s Summary) (string, string) {
 	c := s.Counts
 	switch s.ExitCode {
 	case 0:
+		if c.Failed > 0 {
+			return fmt.Sprintf("Done: no new failures (%d created). %s failed the same way in an earlier run; fix them when you can.", c.Created, plural(c.Failed, "row", "rows")), "ok"
+		}
 		return fmt.Sprintf("Done: every row is created or already there (%d created).", c.Created), "ok"
 	case 1:
 		var parts []string
@@ -140,7 +143,11 @@ func verdict(s Summary) (string, string) {
 		if c.NotAttempted > 0 {
 			parts = append(parts, plural(c.NotAttempted, "row was not attempted", "rows were not attempted"))
 		}
-		return "Finished: " + strings.Join(parts, ", ") + ". Fix failures.csv and feed it back with --input; rows already done are skipped.", "warn"
+		msg := "Finished: " + strings.Join(parts, ", ")
+		if k := c.FailedKnown; k > 0 {
+			msg += fmt.Sprintf(" (%d of them failed the same way in an earlier run)", k)
+		}
+		return msg + ". Fix failures.csv and feed it back with --input; rows already done are skipped.", "warn"
 	case 2:
 		msg := "Nothing was sent"
 		if s.Stage != "" {

@@ -138,6 +138,23 @@ func TestHTMLNothingSent(t *testing.T) {
 	}
 }
 
+func TestVerdict(t *testing.T) {
+	for _, tt := range []struct {
+		s    Summary
+		want string
+	}{
+		{Summary{ExitCode: 0, Counts: Counts{Created: 3}}, "every row is created or already there (3 created)"},
+		{Summary{ExitCode: 0, Counts: Counts{Created: 3, Failed: 2, FailedKnown: 2}}, "no new failures (3 created). 2 rows failed the same way"},
+		{Summary{ExitCode: 1, Counts: Counts{Failed: 3, FailedKnown: 1, NotAttempted: 1}}, "3 rows failed, 1 row was not attempted (1 of them failed the same way in an earlier run)"},
+		{Summary{ExitCode: 3, Stopped: "vendor unreachable"}, "Stopped early: vendor unreachable"},
+		{Summary{ExitCode: 4}, "Another run of this job"},
+	} {
+		if got, _ := verdict(tt.s); !strings.Contains(got, tt.want) {
+			t.Errorf("verdict(%+v) = %q, want %q in it", tt.s.Counts, got, tt.want)
+		}
+	}
+}
+
 // A long run's chart stays a few hundred points.
 func TestChartBuckets(t *testing.T) {
 	start := time.Unix(0, 0)

@@ -244,11 +244,10 @@ type Success struct {
 	VendorID string
 	Attempts int
 	// Credentials is the credentials.csv that holds the password in
-	// effect for this user, when an earlier run generated it (a create
-	// sent before a crash, found by this run's lookup: the ledger knows
-	// the file). "" lets the writer decide: this run's credentials.csv
-	// when this run wrote the row's password and did not drop it
-	// (DropCredential), else nothing.
+	// effect for this user when an earlier run generated it (the ledger
+	// knows the file: a user skipped, or found after a crash). The
+	// writer names this run's credentials.csv instead when this run
+	// wrote the row's password and did not drop it (DropCredential).
 	Credentials string
 }
 
@@ -316,8 +315,8 @@ func (w *Writer) WriteSuccess(s Success) error {
 	rec = append(rec, shownRow(s.Row, s.SourceRow), s.Status, s.VendorID, strconv.Itoa(s.Attempts))
 	if w.creds != nil {
 		cred := s.Credentials
-		if lc := w.credLive[s.Row]; lc != nil && !lc.dropped && cred == "" && (s.Status == "created" || s.Status == "exists") {
-			cred = w.credsAbs
+		if lc := w.credLive[s.Row]; lc != nil && !lc.dropped && (s.Status == "created" || s.Status == "exists") {
+			cred = w.credsAbs // this run set the password: it is in effect
 		}
 		delete(w.credLive, s.Row)
 		rec = append(rec, cred)

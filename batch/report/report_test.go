@@ -109,7 +109,7 @@ func TestCredentialsInEffect(t *testing.T) {
 	w, err := Create(dir, testLayout, Options{})
 	must(t, err)
 	abs, _ := filepath.Abs(filepath.Join(dir, CredentialsFile))
-	for _, row := range []int{2, 3, 4, 6} {
+	for _, row := range []int{2, 3, 4, 6, 7} {
 		must(t, w.WriteCredential(Credential{Row: row, Key: "k", Secrets: map[string]string{"password": "pw"}}))
 	}
 	w.DropCredential(3) // existed before: our password was never set
@@ -117,11 +117,12 @@ func TestCredentialsInEffect(t *testing.T) {
 	must(t, w.WriteSuccess(Success{Row: 2, Seq: 1, Status: "created"}))
 	must(t, w.WriteSuccess(Success{Row: 4, Seq: 3, Status: "exists"})) // an unsure create, then found
 	must(t, w.WriteSuccess(Success{Row: 5, Seq: 4, Status: "exists", Credentials: "/runs/monday/credentials.csv"}))
-	w.DropCredential(6) // never sent
+	must(t, w.WriteSuccess(Success{Row: 7, Seq: 6, Status: "created", Credentials: "/runs/monday/credentials.csv"})) // ours wins
+	w.DropCredential(6)                                                                                              // never sent
 	must(t, w.WriteFailure(Failure{Row: 6, Seq: 5, Stage: StageNotAttempted}))
 	must(t, w.Close())
 	lines := strings.Split(read(t, filepath.Join(dir, SuccessFile)), "\n")
-	want := []string{abs, "", abs, "/runs/monday/credentials.csv"}
+	want := []string{abs, "", abs, "/runs/monday/credentials.csv", abs}
 	for i, wnt := range want {
 		f := strings.Split(lines[i+1], ",")
 		if got := f[len(f)-2]; got != wnt {
@@ -129,8 +130,8 @@ func TestCredentialsInEffect(t *testing.T) {
 		}
 	}
 	creds := read(t, filepath.Join(dir, CredentialsFile))
-	if n := strings.Count(creds, "\n"); n != 3 || strings.Contains(creds, "\n3,") || strings.Contains(creds, "\n6,") {
-		t.Errorf("credentials.csv should hold rows 2 and 4:\n%s", creds)
+	if n := strings.Count(creds, "\n"); n != 4 || strings.Contains(creds, "\n3,") || strings.Contains(creds, "\n6,") {
+		t.Errorf("credentials.csv should hold rows 2, 4 and 7:\n%s", creds)
 	}
 }
 
