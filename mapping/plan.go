@@ -423,6 +423,46 @@ func (p *Plan) KeyColumn() int { return p.keyIdx }
 // success report.
 func (p *Plan) SecretColumns() map[int]bool { return p.secret }
 
+// NameColumns returns the input columns that feed the fields naming the
+// person (first, last, given, family, full or display name: a field named
+// name, or whose name ends so, such as firstName or name.givenName), in
+// rule order, each once, key and secret columns left out. credentials.csv
+// copies them so that HR can hand each password to its owner.
+func (p *Plan) NameColumns() []int {
+	var out []int
+	for _, c := range p.rules {
+		if c.field.Secret || !isNameField(c.Field) {
+			continue
+		}
+		for _, i := range c.inputs {
+			if i != p.keyIdx && !p.secret[i] && !slices.Contains(out, i) {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
+}
+
+// isNameField recognises a vendor field that names a person.
+func isNameField(field string) bool {
+	var b strings.Builder
+	for _, r := range strings.ToLower(field) {
+		if r >= 'a' && r <= 'z' {
+			b.WriteRune(r)
+		}
+	}
+	f := b.String()
+	if f == "name" {
+		return true
+	}
+	for _, suffix := range []string{"firstname", "lastname", "givenname", "familyname", "surname", "fullname", "displayname", "middlename"} {
+		if strings.HasSuffix(f, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
 // Columns returns the input columns a field reads, for messages.
 func (p *Plan) Columns(field string) []string {
 	for _, c := range p.rules {

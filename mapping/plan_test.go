@@ -536,6 +536,32 @@ func TestSecretColumns(t *testing.T) {
 	}
 }
 
+func TestNameColumns(t *testing.T) {
+	header := []string{"Email", "First", "Last", "Team", "Pass"}
+	p := compile(t, "  id: Email\n  name: { template: \"{First} {Last} <{Email}>\" }\n  team: Team\n  password: Pass\n", header...)
+	if got := p.NameColumns(); !reflect.DeepEqual(got, []int{1, 2}) {
+		t.Errorf("NameColumns %v, want [1 2] (the key and team left out)", got)
+	}
+	// A vendor with firstName and lastName.
+	d := &providers.Description{Name: "v", Fields: []providers.Field{
+		{Name: "username", Type: providers.String}, {Name: "firstName", Type: providers.String},
+		{Name: "lastName", Type: providers.String}, {Name: "password", Type: providers.String, Secret: true},
+	}}
+	h := []string{"Work Email", "Given", "Family", "Login"}
+	vp, err := Compile(mustParse(t, "fields:\n  username: Login\n  firstName: Given\n  lastName: Family\n  password: { generate: password }\n"), d, h, "Work Email")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := vp.NameColumns(); !reflect.DeepEqual(got, []int{1, 2}) {
+		t.Errorf("firstName/lastName NameColumns %v, want [1 2]", got)
+	}
+	for name, want := range map[string]bool{"name": true, "firstName": true, "name.givenName": true, "displayName": true, "fullname": true, "username": false, "email": false, "nickName": false} {
+		if isNameField(name) != want {
+			t.Errorf("isNameField(%q) = %v", name, !want)
+		}
+	}
+}
+
 func TestProblemError(t *testing.T) {
 	for _, tt := range []struct {
 		p    Problem

@@ -19,6 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/onboardhq/onboard/batch/report"
 	"github.com/onboardhq/onboard/mapping"
 )
 
@@ -88,9 +89,14 @@ type Retry struct {
 	MaxWait time.Duration
 }
 
-// ReportOptions shape the reports.
+// ReportOptions shape the reports. By default they follow the input's
+// dialect (report.WantBOM, the input's delimiter); reports: overrides it.
 type ReportOptions struct {
-	BOM bool
+	// BOM is reports.bom; BOMSet says the job gives it (true or false).
+	BOM    bool
+	BOMSet bool
+	// Delimiter is reports.delimiter; 0 follows the input.
+	Delimiter rune
 }
 
 // InputOptions override what the reader detects.
@@ -138,7 +144,8 @@ type retryFile struct {
 }
 
 type reportsFile struct {
-	BOM bool `yaml:"bom"`
+	BOM       *bool  `yaml:"bom"`
+	Delimiter string `yaml:"delimiter"`
 }
 
 // sections name the keys of each YAML shape, for messages about unknown
@@ -149,7 +156,7 @@ var sections = map[string]struct {
 }{
 	"job.file":        {"", []string{"provider", "endpoint", "auth", "options", "input", "key", "rate", "concurrency", "fields", "retry", "ledger", "reports", "encoding", "delimiter", "allow_http", "fail_on"}},
 	"job.retryFile":   {" in retry:", []string{"attempts", "max_wait"}},
-	"job.reportsFile": {" in reports:", []string{"bom"}},
+	"job.reportsFile": {" in reports:", []string{"bom", "delimiter"}},
 }
 
 // Error is a job file problem.
@@ -274,7 +281,16 @@ func Parse(data []byte, getenv func(string) string) (*Job, error) {
 		}
 	}
 	if f.Reports != nil {
-		j.Reports.BOM = f.Reports.BOM
+		if f.Reports.BOM != nil {
+			j.Reports.BOM, j.Reports.BOMSet = *f.Reports.BOM, true
+		}
+		if d := f.Reports.Delimiter; d != "" {
+			r, err := report.ParseDelimiter(d)
+			if err != nil {
+				return nil, fmt.Errorf("reports.delimiter: %v", err)
+			}
+			j.Reports.Delimiter = r
+		}
 	}
 	j.AllowHTTP = f.AllowHTTP
 	failOn, err := ParseFailOn(f.FailOn)

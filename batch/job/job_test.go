@@ -49,6 +49,7 @@ retry:
 ledger: state/ledger.db
 reports:
   bom: true
+  delimiter: tab
 encoding: windows-1252
 delimiter: ";"
 fields:
@@ -67,12 +68,12 @@ fields:
 		Rate:        2.5,
 		Concurrency: 8,
 		Rules: []mapping.Rule{
-			{Field: "id", Line: 21, Column: "Work Email", Lower: true},
-			{Field: "name", Line: 22, Template: "{First Name} {Last Name}"},
+			{Field: "id", Line: 22, Column: "Work Email", Lower: true},
+			{Field: "name", Line: 23, Template: "{First Name} {Last Name}"},
 		},
 		Retry:   Retry{Attempts: 3, MaxWait: 30 * time.Second},
 		Ledger:  "state/ledger.db",
-		Reports: ReportOptions{BOM: true},
+		Reports: ReportOptions{BOM: true, BOMSet: true, Delimiter: '\t'},
 		Reading: InputOptions{Encoding: "windows-1252", Delimiter: ";"},
 		FailOn:  FailOnAny,
 	}
@@ -232,6 +233,7 @@ func TestParseErrors(t *testing.T) {
 		{"typo without a likely key", "provider: x\nzzz: 1\n", `line 2: unknown key "zzz" (known: provider,`},
 		{"every typo", "provider: x\nrat: 1\nreports:\n  boom: true\n", "line 2: unknown key \"rat\" (did you mean \"rate\"?)"},
 		{"typo in reports", "provider: x\nreports:\n  boom: true\n", `line 3: unknown key "boom" in reports: (did you mean "bom"?)`},
+		{"reports delimiter", "provider: x\nreports:\n  delimiter: colon\n", `reports.delimiter: must be one of , ; tab | (not "colon")`},
 		{"typo in a rule has its line", "provider: x\nfields:\n  id: Email\n  name: { column: Name, lowr: true }\n", `line 4: field "name": unknown rule key "lowr"`},
 		{"key twice", "provider: x\nkey: A\nkey: B\n", `line 3: mapping key "key" already defined at line 2`},
 		{"auth not a mapping", "provider: x\nauth: secret\n", `line 2: auth: "secret" is not a mapping of names to values`},
@@ -392,6 +394,22 @@ func TestSectionsMatchTheShape(t *testing.T) {
 		}
 		if !reflect.DeepEqual(tags, sections[name].keys) {
 			t.Errorf("sections[%q] lists %q; the struct has %q", name, sections[name].keys, tags)
+		}
+	}
+}
+
+// reports: bom: false says no BOM even for an Excel input; no reports:
+// leaves the choice to the input.
+func TestParseReportsBOM(t *testing.T) {
+	for src, want := range map[string]ReportOptions{
+		"provider: x\nfields:\n  id: A\n":                               {},
+		"provider: x\nfields:\n  id: A\nreports:\n  bom: false\n":       {BOMSet: true},
+		"provider: x\nfields:\n  id: A\nreports:\n  bom: true\n":        {BOM: true, BOMSet: true},
+		"provider: x\nfields:\n  id: A\nreports:\n  delimiter: \";\"\n": {Delimiter: ';'},
+	} {
+		j := mustParse(t, src, env(nil))
+		if j.Reports != want {
+			t.Errorf("%q: Reports %+v, want %+v", src, j.Reports, want)
 		}
 	}
 }

@@ -1,15 +1,30 @@
 // Package report writes the files a run leaves behind: success.csv,
-// failures.csv, credentials.csv and summary.json. One goroutine (the
-// pipeline's writer) owns a Writer; nothing here is safe for concurrent use,
-// and nothing needs to be.
+// failures.csv, credentials.csv, summary.json and report.html. One
+// goroutine (the pipeline's writer) owns a Writer; nothing here is safe for
+// concurrent use, and nothing needs to be.
 //
-// Rows are written as they finish, and only whole rows reach the disk, so a
-// crash leaves valid CSV up to the last whole row.
+// What a person opening the reports can count on:
+//
+//   - Rows are in input order (onboard_row ascending) in success.csv and
+//     failures.csv, though workers finish them out of order: a bounded
+//     reorder window holds finished rows until the rows before them are in
+//     (see reorder).
+//   - Only whole rows reach the disk, so a crash leaves valid CSV up to the
+//     last whole row written.
+//   - The CSVs speak the input's dialect (its delimiter, and a UTF-8 BOM
+//     when the input came from Excel), so a double click in Excel shows
+//     columns and accents. Cells a spreadsheet would run as formulas are
+//     defused (package formula); the reader undoes it when a report is fed
+//     back.
+//   - A report fed back as input keeps the HR file's row numbers
+//     (onboard_row) and the original input's name (onboard_input), through
+//     any number of refeeds.
+//   - Files are created, never reused: the folder is 0700 when onboard
+//     makes it, every file 0600, opened with O_EXCL and never through a
+//     symlink; a folder holding any file onboard writes is refused.
 package report
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +32,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // File names inside the out directory.
@@ -44,25 +58,20 @@ const (
 // Options shape the reports.
 type Options struct {
 	// BOM starts each CSV with a UTF-8 byte order mark so that Excel shows
-	// accented names right.
+	// accented names right (see WantBOM for the usual choice).
 	BOM bool
-	// SourceRow adds onboard_source_row: the input was itself a report, and
-	// this keeps the original row numbers.
+	// Delimiter separates the CSV columns; 0 means ','. Pass the input's,
+	// so that the reports open like the input did.
+	Delimiter rune
+	// Input names this run's input (source.Reader.Name) for onboard_input,
+	// used for rows that carry no name of their own (Success.Input).
+	Input string
+	// Window bounds the reorder window in rows; 0 means DefaultWindow.
+	Window int
+	// SourceRow is no longer used: a row of a report fed back reports its
+	// original row number in onboard_row (Success.SourceRow) whatever this
+	// says. Kept so that callers still compile.
 	SourceRow bool
-}
-
-// Writer writes the CSV reports.
-type Writer struct {
-	dir        string
-	opts       Options
-	header     []string
-	keep       []int // input columns copied into success.csv
-	success    *csvFile
-	failures   *csvFile
-	creds      *csvFile
-	credFields []string
-	keyName    string
-	dropCreds  map[int]bool
 }
 
 // Layout describes the input and what the reports carry.
@@ -73,6 +82,10 @@ type Layout struct {
 	SecretColumns map[int]bool
 	// KeyName is the key column's name, for credentials.csv.
 	KeyName string
+	// NameColumns are indexes in Header of the columns that name the
+	// person (first, last, display name: mapping.Plan.NameColumns), copied
+	// into credentials.csv so that HR can hand each line to its owner.
+	NameColumns []int
 	// LoginField is the vendor's login field, for credentials.csv.
 	LoginField string
 	// CredentialFields are the generated secret fields (credentials.csv is
@@ -80,18 +93,44 @@ type Layout struct {
 	CredentialFields []string
 }
 
-// Create makes dir (0700) and the report files in it (0600: they hold
-// personal data). It refuses to overwrite reports of an earlier run.
+// Writer writes the CSV reports.
+type Writer struct {
+	dir      string
+	opts     Options
+	dialect  dialect
+	header   []string
+	keep     []int // input columns copied into success.csv
+	success  *csvFile
+	failures *csvFile
+	order    *reorder
+	groups   failureGroups
+
+	creds      *csvFile
+	credsAbs   string // credentials.csv's absolute path, for onboard_credentials
+	credFields []string
+	nameCols   []int
+	login      bool
+	credCount  int               // data rows written to credentials.csv
+	credLive   map[int]*liveCred // by row, until the row is reported
+	credDrop   map[int]bool      // records of passwords never set
+	closed     bool
+}
+
+// Create prepares dir (PrepareDir: made 0700 if missing, refused if it
+// holds any file onboard writes) and creates the report files in it. On an
+// error it leaves nothing of its own behind.
 func Create(dir string, l Layout, opts Options) (*Writer, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("reports: %w", err)
+	d := dialect{comma: opts.Delimiter, bom: opts.BOM}
+	if d.comma == 0 {
+		d.comma = ','
 	}
-	for _, name := range []string{SuccessFile, FailuresFile} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return nil, fmt.Errorf("reports: %s already holds %s from an earlier run; choose another --out", dir, name)
-		}
+	if !validDelimiter(d.comma) {
+		return nil, fmt.Errorf("reports: %q cannot separate CSV columns; use one of , ; tab |", d.comma)
 	}
-	w := &Writer{dir: dir, opts: opts, header: l.Header, keyName: l.KeyName, credFields: l.CredentialFields}
+	if err := PrepareDir(dir); err != nil {
+		return nil, err
+	}
+	w := &Writer{dir: dir, opts: opts, dialect: d, header: l.Header, credFields: l.CredentialFields}
 	var sh []string
 	for i, h := range l.Header {
 		if !l.SecretColumns[i] {
@@ -99,46 +138,77 @@ func Create(dir string, l Layout, opts Options) (*Writer, error) {
 			sh = append(sh, h)
 		}
 	}
-	extra := func(cols ...string) []string {
-		if opts.SourceRow {
-			cols = append([]string{"onboard_row", "onboard_source_row"}, cols[1:]...)
+	sh = append(sh, "onboard_row", "onboard_status", "onboard_vendor_id", "onboard_attempts")
+	if len(l.CredentialFields) > 0 {
+		sh = append(sh, "onboard_credentials")
+	}
+	sh = append(sh, "onboard_input")
+	fh := append(append([]string(nil), l.Header...),
+		"onboard_row", "onboard_stage", "onboard_error", "onboard_http_status", "onboard_attempts", "onboard_failure", "onboard_input")
+
+	var made []*csvFile
+	undo := func(err error) (*Writer, error) {
+		for _, f := range made {
+			f.f.Close()
+			os.Remove(f.path)
 		}
-		return cols
+		return nil, err
 	}
-	sh = append(sh, extra("onboard_row", "onboard_status", "onboard_vendor_id", "onboard_attempts")...)
-	fh := append(append([]string(nil), l.Header...), extra("onboard_row", "onboard_stage", "onboard_error", "onboard_http_status", "onboard_attempts")...)
 	var err error
-	if w.success, err = newCSV(filepath.Join(dir, SuccessFile), sh, opts.BOM); err != nil {
-		return nil, err
+	if w.success, err = newCSV(filepath.Join(dir, SuccessFile), sh, d); err != nil {
+		return undo(err)
 	}
-	if w.failures, err = newCSV(filepath.Join(dir, FailuresFile), fh, opts.BOM); err != nil {
-		w.success.close()
-		return nil, err
+	made = append(made, w.success)
+	if w.failures, err = newCSV(filepath.Join(dir, FailuresFile), fh, d); err != nil {
+		return undo(err)
 	}
+	made = append(made, w.failures)
 	if len(l.CredentialFields) > 0 {
 		ch := []string{"onboard_row", l.KeyName}
+		for _, i := range l.NameColumns {
+			if i >= 0 && i < len(l.Header) && !l.SecretColumns[i] && l.Header[i] != l.KeyName && !slicesContains(w.nameCols, i) {
+				w.nameCols = append(w.nameCols, i)
+				ch = append(ch, l.Header[i])
+			}
+		}
 		if l.LoginField != "" {
+			w.login = true
 			ch = append(ch, l.LoginField)
 		}
 		ch = append(ch, l.CredentialFields...)
-		if w.creds, err = newCSV(filepath.Join(dir, CredentialsFile), ch, opts.BOM); err != nil {
-			w.success.close()
-			w.failures.close()
-			return nil, err
+		path := filepath.Join(dir, CredentialsFile)
+		if w.creds, err = newCSV(path, ch, d); err != nil {
+			return undo(err)
+		}
+		if w.credsAbs, err = filepath.Abs(path); err != nil {
+			w.credsAbs = path
+		}
+		w.credLive = map[int]*liveCred{}
+	}
+	w.order = newReorder(opts.Window, w.emit)
+	return w, nil
+}
+
+func slicesContains(l []int, v int) bool {
+	for _, x := range l {
+		if x == v {
+			return true
 		}
 	}
-	return w, nil
+	return false
 }
 
 // Dir returns the out directory.
 func (w *Writer) Dir() string { return w.dir }
 
-// Paths returns the report paths by kind.
+// Paths returns the report paths by kind: success, failures, summary,
+// html, and credentials when there is one.
 func (w *Writer) Paths() map[string]string {
 	p := map[string]string{
 		"success":  filepath.Join(w.dir, SuccessFile),
 		"failures": filepath.Join(w.dir, FailuresFile),
 		"summary":  filepath.Join(w.dir, SummaryFile),
+		"html":     filepath.Join(w.dir, HTMLFile),
 	}
 	if w.creds != nil {
 		p["credentials"] = filepath.Join(w.dir, CredentialsFile)
@@ -146,57 +216,127 @@ func (w *Writer) Paths() map[string]string {
 	return p
 }
 
+// CredentialsPath returns the absolute path of this run's credentials.csv,
+// "" when nothing is generated. The engine stores it in the ledger with a
+// key made pending with a password, so that a later run that finds the
+// user (after a crash) can name the file whose password is in effect
+// (Success.Credentials).
+func (w *Writer) CredentialsPath() string { return w.credsAbs }
+
 // Success is one row for success.csv.
 type Success struct {
-	Row       int
+	// Row is the row's number in this run's input (source.Row.Num).
+	Row int
+	// Seq is the row's place in the order the input was read: 1 for the
+	// first row, then 2, 3, ... with no gaps. The rows are written in
+	// that order. 0 orders by Row instead, which has gaps where the
+	// input has blank lines (rows after a gap then wait until the window
+	// is full).
+	Seq int
+	// SourceRow is the original row number of a report fed back
+	// (source.Row.SourceRow): onboard_row shows it instead of Row.
 	SourceRow string
-	Cells     []string
-	Status    string
-	VendorID  string
-	Attempts  int
+	// Input is the original input's name of a report fed back
+	// (source.Row.Input); "" uses Options.Input.
+	Input    string
+	Cells    []string
+	Status   string
+	VendorID string
+	Attempts int
+	// Credentials is the credentials.csv that holds the password in
+	// effect for this user when an earlier run generated it (the ledger
+	// knows the file: a user skipped, or found after a crash). The
+	// writer names this run's credentials.csv instead when this run
+	// wrote the row's password and did not drop it (DropCredential).
+	Credentials string
 }
 
 // Failure is one row for failures.csv.
 type Failure struct {
-	Row        int
-	SourceRow  string
+	Row       int    // as Success.Row
+	Seq       int    // as Success.Seq
+	SourceRow string // as Success.SourceRow
+	Input     string // as Success.Input
+	// Cells are the input cells exactly as read, so that the file can be
+	// fixed and fed back.
 	Cells      []string
 	Stage      Stage
 	Error      string
 	HTTPStatus int
 	Attempts   int
+	// Known says an earlier run failed this row the same way (the ledger
+	// remembers): onboard_failure is "known", else "new" ("" for rows not
+	// attempted).
+	Known bool
 }
 
 // Credential is one generated secret to hand over.
 type Credential struct {
-	Row     int
-	Key     string
+	Row       int    // as Success.Row
+	SourceRow string // as Success.SourceRow: the row number shown
+	Key       string
+	// Cells are the row's input cells; the name columns (Layout) are
+	// copied from them.
+	Cells   []string
 	Login   string
 	Secrets map[string]string
 }
 
-func (w *Writer) tail(row int, src string, cols ...string) []string {
-	out := []string{strconv.Itoa(row)}
-	if w.opts.SourceRow {
-		out = append(out, src)
+func shownRow(row int, src string) string {
+	if src != "" {
+		return src
 	}
-	return append(out, cols...)
+	return strconv.Itoa(row)
 }
 
-// WriteSuccess adds a row to success.csv.
+func (w *Writer) input(given string) string {
+	if given != "" {
+		return given
+	}
+	return w.opts.Input
+}
+
+func orderKey(seq, row int) (key, first int) {
+	if seq > 0 {
+		return seq, 1
+	}
+	return row, 2 // the header is row 1
+}
+
+// WriteSuccess adds a row to success.csv (once the rows before it are in).
 func (w *Writer) WriteSuccess(s Success) error {
-	rec := make([]string, 0, len(w.keep)+5)
+	if w.closed {
+		return errors.New("reports: WriteSuccess after Close")
+	}
+	rec := make([]string, 0, len(w.keep)+7)
 	for _, i := range w.keep {
 		rec = append(rec, cellAt(s.Cells, i))
 	}
-	rec = append(rec, w.tail(s.Row, s.SourceRow, s.Status, s.VendorID, attempts(s.Attempts))...)
-	return w.success.write(rec)
+	rec = append(rec, shownRow(s.Row, s.SourceRow), s.Status, s.VendorID, strconv.Itoa(s.Attempts))
+	if w.creds != nil {
+		cred := s.Credentials
+		if lc := w.credLive[s.Row]; lc != nil && !lc.dropped && (s.Status == "created" || s.Status == "exists") {
+			cred = w.credsAbs // this run set the password: it is in effect
+		}
+		delete(w.credLive, s.Row)
+		rec = append(rec, cred)
+	}
+	rec = append(rec, w.input(s.Input))
+	key, first := orderKey(s.Seq, s.Row)
+	return w.order.put(&held{key: key, file: w.success, rec: rec}, first)
 }
 
-// WriteFailure adds a row to failures.csv, with the input cells exactly as
-// read so that the file can be fixed and fed back.
+// WriteFailure adds a row to failures.csv (once the rows before it are
+// in), with the input cells exactly as read.
 func (w *Writer) WriteFailure(f Failure) error {
-	rec := make([]string, 0, len(w.header)+6)
+	if w.closed {
+		return errors.New("reports: WriteFailure after Close")
+	}
+	if lc := w.credLive[f.Row]; lc != nil {
+		f.Error = redact(f.Error, lc.secrets)
+		delete(w.credLive, f.Row)
+	}
+	rec := make([]string, 0, len(w.header)+7)
 	for i := range w.header {
 		rec = append(rec, cellAt(f.Cells, i))
 	}
@@ -204,25 +344,64 @@ func (w *Writer) WriteFailure(f Failure) error {
 	if f.HTTPStatus != 0 {
 		status = strconv.Itoa(f.HTTPStatus)
 	}
-	rec = append(rec, w.tail(f.Row, f.SourceRow, string(f.Stage), f.Error, status, attempts(f.Attempts))...)
-	return w.failures.write(rec)
+	kind := "new"
+	switch {
+	case f.Stage == StageNotAttempted:
+		kind = ""
+	case f.Known:
+		kind = "known"
+	}
+	rec = append(rec, shownRow(f.Row, f.SourceRow), string(f.Stage), f.Error, status, strconv.Itoa(f.Attempts), kind, w.input(f.Input))
+	key, first := orderKey(f.Seq, f.Row)
+	row := f.Row
+	if n, err := strconv.Atoi(strings.TrimSpace(f.SourceRow)); err == nil {
+		row = n
+	}
+	fc := f
+	fc.Cells = nil
+	return w.order.put(&held{key: key, file: w.failures, rec: rec, row: row, fail: &fc}, first)
+}
+
+// emit writes a row whose turn has come.
+func (w *Writer) emit(h *held) error {
+	if h.fail != nil {
+		w.groups.add(h.fail, h.row)
+	}
+	return h.file.write(h.rec)
 }
 
 // WriteCredential adds a row to credentials.csv. The pipeline writes it
 // before the request that sets the password, then calls SyncCredentials: a
-// crash must never leave a user whose password nobody knows.
+// crash must never leave a user whose password nobody knows. It is
+// written at once, not reordered: rows are made pending in input order.
 func (w *Writer) WriteCredential(c Credential) error {
 	if w.creds == nil {
 		return errors.New("reports: no credentials file (nothing is generated)")
 	}
-	rec := []string{strconv.Itoa(c.Row), c.Key}
-	if len(w.creds.header) > 2+len(w.credFields) {
+	rec := []string{shownRow(c.Row, c.SourceRow), c.Key}
+	for _, i := range w.nameCols {
+		rec = append(rec, cellAt(c.Cells, i))
+	}
+	if w.login {
 		rec = append(rec, c.Login)
 	}
 	for _, f := range w.credFields {
 		rec = append(rec, c.Secrets[f])
 	}
-	return w.creds.write(rec)
+	if err := w.creds.write(rec); err != nil {
+		return err
+	}
+	lc := &liveCred{record: w.credCount}
+	if prev := w.credLive[c.Row]; prev != nil {
+		w.dropRecord(prev.record) // a second password for the row replaces the first
+		lc.secrets = prev.secrets
+	}
+	for _, f := range w.credFields {
+		lc.secrets = append(lc.secrets, c.Secrets[f])
+	}
+	w.credLive[c.Row] = lc
+	w.credCount++
+	return nil
 }
 
 // SyncCredentials puts every credential written so far on disk.
@@ -230,31 +409,59 @@ func (w *Writer) SyncCredentials() error {
 	if w.creds == nil {
 		return nil
 	}
-	if err := w.creds.flush(); err != nil {
-		return err
-	}
-	return w.creds.f.Sync()
+	return w.creds.sync()
 }
 
-// DropCredential marks a credential row whose password was never set (the
-// create failed, or the user already existed); Close removes such rows, so
-// that a finished run's credentials.csv holds one row per created user.
+// DropCredential marks the credential of a row whose password was never
+// set (the create failed, was never sent, or the user already existed);
+// Close removes such rows, so that a finished run's credentials.csv holds
+// only passwords that are in effect. Call it before the row's
+// WriteSuccess or WriteFailure.
 func (w *Writer) DropCredential(row int) {
-	if w.dropCreds == nil {
-		w.dropCreds = map[int]bool{}
+	if w.creds == nil {
+		return
 	}
-	w.dropCreds[row] = true
+	if lc := w.credLive[row]; lc != nil && !lc.dropped {
+		w.dropRecord(lc.record)
+		lc.dropped = true
+	}
 }
 
-func attempts(n int) string {
-	if n == 0 {
-		return "0"
+// liveCred is a row's password in credentials.csv while the row is in
+// flight: its record (to drop it), and the secrets themselves, kept out of
+// the row's error message should a vendor echo the request.
+type liveCred struct {
+	record  int
+	secrets []string
+	dropped bool
+}
+
+// redact removes secrets from msg, as written and as JSON would escape
+// them. Very short values are left: they would match ordinary words.
+func redact(msg string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) < 4 {
+			continue
+		}
+		msg = strings.ReplaceAll(msg, sec, "[redacted]")
+		if b, err := json.Marshal(sec); err == nil {
+			if esc := string(b[1 : len(b)-1]); esc != sec {
+				msg = strings.ReplaceAll(msg, esc, "[redacted]")
+			}
+		}
 	}
-	return strconv.Itoa(n)
+	return msg
+}
+
+func (w *Writer) dropRecord(i int) {
+	if w.credDrop == nil {
+		w.credDrop = map[int]bool{}
+	}
+	w.credDrop[i] = true
 }
 
 func cellAt(cells []string, i int) string {
-	if i < len(cells) {
+	if i >= 0 && i < len(cells) {
 		return cells[i]
 	}
 	return ""
@@ -262,7 +469,8 @@ func cellAt(cells []string, i int) string {
 
 // Flush writes buffered rows to the files. The pipeline calls it whenever
 // it has nothing else to do, so rows reach the disk as they finish without
-// a system call per row under load.
+// a system call per row under load. Rows waiting in the reorder window for
+// an earlier row stay there.
 func (w *Writer) Flush() error {
 	for _, f := range []*csvFile{w.success, w.failures, w.creds} {
 		if f != nil {
@@ -274,9 +482,14 @@ func (w *Writer) Flush() error {
 	return nil
 }
 
-// Close flushes, syncs and closes every file.
+// Close writes the rows still waiting, in order, then syncs and closes
+// every file, and removes the dropped credentials from credentials.csv.
 func (w *Writer) Close() error {
-	var errs []error
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	errs := []error{w.order.flushAll()}
 	for _, f := range []*csvFile{w.success, w.failures, w.creds} {
 		if f != nil {
 			errs = append(errs, f.close())
@@ -285,215 +498,10 @@ func (w *Writer) Close() error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	if w.creds != nil && len(w.dropCreds) > 0 {
-		return w.filterCredentials()
+	if w.creds != nil && len(w.credDrop) > 0 {
+		return filterCSV(w.creds.path, w.creds.header, w.dialect, w.credDrop)
 	}
 	return nil
-}
-
-// filterCredentials rewrites credentials.csv without the dropped rows, into
-// a temporary file renamed over it, so a crash leaves one whole file.
-func (w *Writer) filterCredentials() error {
-	in, err := os.Open(w.creds.path)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	r := csv.NewReader(in)
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		return fmt.Errorf("reports: re-reading %s: %w", w.creds.path, err)
-	}
-	tmp := w.creds.path + ".tmp"
-	out, err := newCSV(tmp, nil, false)
-	if err != nil {
-		return err
-	}
-	for i, rec := range recs {
-		if i > 0 {
-			if n, err := strconv.Atoi(rec[0]); err == nil && w.dropCreds[n] {
-				continue
-			}
-		}
-		out.buf.WriteString(encodeRaw(rec))
-	}
-	if err := out.close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, w.creds.path)
-}
-
-// encodeRaw encodes a record read back from a report as it was written
-// (already defused).
-func encodeRaw(rec []string) string {
-	var b bytes.Buffer
-	cw := csv.NewWriter(&b)
-	_ = cw.Write(rec)
-	cw.Flush()
-	return b.String()
-}
-
-// csvFile buffers whole rows and writes only whole rows.
-type csvFile struct {
-	f      *os.File
-	path   string
-	header []string
-	buf    bytes.Buffer
-	row    bytes.Buffer
-	enc    *csv.Writer
-}
-
-const flushAt = 64 << 10
-
-func newCSV(path string, header []string, bom bool) (*csvFile, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("reports: %w", err)
-	}
-	c := &csvFile{f: f, path: path, header: header}
-	c.enc = csv.NewWriter(&c.row)
-	if bom {
-		c.buf.WriteString("\uFEFF")
-	}
-	if header == nil {
-		return c, nil
-	}
-	if err := c.write(header); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := c.flush(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return c, nil
-}
-
-func (c *csvFile) write(rec []string) error {
-	c.row.Reset()
-	safe := make([]string, len(rec))
-	for i, s := range rec {
-		safe[i] = Defuse(s)
-	}
-	if err := c.enc.Write(safe); err != nil {
-		return err
-	}
-	c.enc.Flush()
-	if c.buf.Len()+c.row.Len() > flushAt {
-		if err := c.flush(); err != nil {
-			return err
-		}
-	}
-	c.buf.Write(c.row.Bytes())
-	return nil
-}
-
-func (c *csvFile) flush() error {
-	if c.buf.Len() == 0 {
-		return nil
-	}
-	_, err := c.f.Write(c.buf.Bytes())
-	c.buf.Reset()
-	if err != nil {
-		return fmt.Errorf("reports: writing %s: %w", c.path, err)
-	}
-	return nil
-}
-
-func (c *csvFile) close() error {
-	err := c.flush()
-	if serr := c.f.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := c.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// Defuse keeps a spreadsheet from running a value as a formula (CSV
-// injection): a value starting with = + - @ (or tab, CR) gets a leading '.
-// The input reader strips that quote again, so a report fed back as input
-// reads the value the person typed.
-func Defuse(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
-}
-
-// Undefuse reverses Defuse for a cell read from a report.
-func Undefuse(s string) string {
-	if len(s) >= 2 && s[0] == '\'' {
-		switch s[1] {
-		case '=', '+', '-', '@', '\t', '\r':
-			return s[1:]
-		}
-	}
-	return s
-}
-
-// Counts are the row totals of a run.
-type Counts struct {
-	Rows    int `json:"rows"`
-	Created int `json:"created"`
-	Exists  int `json:"exists"`
-	Skipped int `json:"skipped"`
-	Failed  int `json:"failed"`
-	// FailedNew and FailedKnown split Failed: a known failure is one an
-	// earlier run of the job saw unchanged (same person, same cells, same
-	// error); without a ledger every failure is new.
-	FailedNew    int `json:"failed_new"`
-	FailedKnown  int `json:"failed_known"`
-	NotAttempted int `json:"not_attempted"`
-}
-
-// Summary is summary.json: what a cron job or a script reads.
-type Summary struct {
-	Provider  string            `json:"provider"`
-	Job       string            `json:"job,omitempty"`
-	Input     string            `json:"input"`
-	Endpoint  string            `json:"endpoint,omitempty"`
-	Sandbox   bool              `json:"sandbox"`
-	Started   time.Time         `json:"started"`
-	Finished  time.Time         `json:"finished"`
-	Seconds   float64           `json:"seconds"`
-	Counts    Counts            `json:"counts"`
-	Requests  int64             `json:"requests"`
-	Retries   int64             `json:"retries"`
-	Throttled int64             `json:"throttled"`
-	Lookups   int64             `json:"lookups"`
-	Stopped   string            `json:"stopped,omitempty"`
-	Reports   map[string]string `json:"reports"`
-	ExitCode  int               `json:"exit_code"`
-	// Stage and Error say where and why a run ended before sending
-	// anything (exit 2 or 4): "job", "input", "mapping", "endpoint",
-	// "credentials", "ledger", "lock", "reports".
-	Stage string `json:"stage,omitempty"`
-	Error string `json:"error,omitempty"`
-	// FailOn is the failure policy the exit code followed: "any" or "new".
-	FailOn string `json:"fail_on,omitempty"`
-	// InFlight is how many requests were on the wire when the run was
-	// told to stop (interrupted, or the vendor down).
-	InFlight int64 `json:"in_flight,omitempty"`
-}
-
-// WriteSummary writes summary.json atomically (a temporary file renamed).
-func WriteSummary(path string, s Summary) error {
-	data, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
-	return os.Rename(tmp, path)
 }
 
 // IsReportColumn reports whether an input column was written by onboard.

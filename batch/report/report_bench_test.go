@@ -32,6 +32,7 @@ func BenchmarkWriteSuccess(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Row++
+		s.Seq++
 		if err := w.WriteSuccess(s); err != nil {
 			b.Fatal(err)
 		}
@@ -51,6 +52,7 @@ func BenchmarkWriteFailure(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		f.Row++
+		f.Seq++
 		if err := w.WriteFailure(f); err != nil {
 			b.Fatal(err)
 		}

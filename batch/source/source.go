@@ -54,6 +54,8 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	xunicode "golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
+
+	"github.com/onboardhq/onboard/batch/formula"
 )
 
 // MaxRecord bounds one row's size. An HR row is a few hundred bytes; a row
@@ -85,6 +87,9 @@ type Row struct {
 	// input is one of onboard's reports fed back (its onboard_source_row,
 	// else its onboard_row); "" otherwise.
 	SourceRow string
+	// Input is the original input's name of a report fed back (its
+	// onboard_input), "" otherwise.
+	Input string
 	// Line is the file line the row starts on.
 	Line int
 	// Cells are the row's values, one per header column (padded with empty
@@ -170,6 +175,8 @@ type Reader struct {
 	width      int      // columns in the file, report columns included
 	visible    []int    // indexes of the visible columns in the file
 	srcRow     int      // index of the column holding SourceRow, or -1
+	inputCol   int      // index of onboard_input, or -1
+	bom        bool     // the file started with a byte order mark
 	isReport   bool
 	extra      int // lines inside rows so far (file lines minus rows)
 
@@ -218,7 +225,7 @@ func friendlyOpen(err error) string {
 // and the first data row: a file that is empty, not a CSV, has a bad
 // header or no data rows is a *FatalError here, before anything is sent.
 func New(name string, r io.Reader, size int64, closer io.Closer, opts Options) (*Reader, error) {
-	rd := &Reader{name: name, closer: closer, size: size, raw: &countingReader{r: r}, limit: opts.MaxRecord, srcRow: -1}
+	rd := &Reader{name: name, closer: closer, size: size, raw: &countingReader{r: r}, limit: opts.MaxRecord, srcRow: -1, inputCol: -1}
 	if rd.limit <= 0 {
 		rd.limit = MaxRecord
 	}
@@ -366,6 +373,9 @@ func (r *Reader) readHeader() error {
 				r.srcRow = i
 			}
 			r.isReport = true
+		case k == "onboard_input":
+			r.inputCol = i
+			r.isReport = true
 		case strings.HasPrefix(k, "onboard_"):
 			r.isReport = true
 		default:
@@ -390,6 +400,9 @@ func (r *Reader) project(row *Row, full []string) {
 	if r.srcRow >= 0 && r.srcRow < len(full) {
 		row.SourceRow = strings.TrimSpace(full[r.srcRow])
 	}
+	if r.inputCol >= 0 && r.inputCol < len(full) {
+		row.Input = formula.Undefuse(full[r.inputCol])
+	}
 	if !r.isReport {
 		row.Cells = full
 		return
@@ -397,26 +410,19 @@ func (r *Reader) project(row *Row, full []string) {
 	cells := make([]string, len(r.visible))
 	for i, j := range r.visible {
 		if j < len(full) {
-			cells[i] = undefuse(full[j])
+			cells[i] = formula.Undefuse(full[j])
 		}
 	}
 	row.Cells = cells
 }
 
-// undefuse reverses report.Defuse (kept here so that the reader does not
-// depend on the writer).
-func undefuse(s string) string {
-	if len(s) >= 2 && s[0] == '\'' {
-		switch s[1] {
-		case '=', '+', '-', '@', '\t', '\r':
-			return s[1:]
-		}
-	}
-	return s
-}
-
 // IsReport reports whether the input is one of onboard's reports fed back.
 func (r *Reader) IsReport() bool { return r.isReport }
+
+// HasBOM reports whether the file started with a byte order mark (UTF-8
+// or UTF-16): Excel wrote it, and reads a CSV's accents right only with
+// one (report.ExcelStyle).
+func (r *Reader) HasBOM() bool { return r.bom }
 
 // Header returns the column names, trimmed, in file order, without the
 // onboard_ columns of a report fed back as input.
@@ -904,6 +910,7 @@ func (r *Reader) chooseEncoding(br *bufio.Reader, peek []byte, atEOF bool, want 
 	case bytes.HasPrefix(peek, bomUTF16BE):
 		bom = "UTF-16BE"
 	}
+	r.bom = bom != ""
 	if w := strings.ToLower(strings.TrimSpace(want)); w != "" && w != "auto" {
 		e, ok := lookupEncoding(want)
 		if !ok {

@@ -696,6 +696,45 @@ func TestReportFedBack(t *testing.T) {
 	}
 }
 
+// A report of this version fed back: each row keeps the original input's
+// name; phone numbers were never defused and stay as they are.
+func TestReportFedBackKeepsInput(t *testing.T) {
+	data := "Name,Phone,onboard_row,onboard_stage,onboard_error,onboard_http_status,onboard_attempts,onboard_failure,onboard_input\n" +
+		"Ann,+353 85 123 4567,17,vendor,no,400,1,new,hr-march.csv\n" +
+		"'=x,'-2+3,41,vendor,no,400,1,known,'=evil.csv\n"
+	_, rows, err := readAll(t, []byte(data), source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]string
+	for _, row := range rows {
+		got = append(got, append([]string{row.SourceRow, row.Input}, row.Cells...))
+	}
+	want := [][]string{{"17", "hr-march.csv", "Ann", "+353 85 123 4567"}, {"41", "=evil.csv", "=x", "-2+3"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("rows = %q, want %q", got, want)
+	}
+}
+
+func TestHasBOM(t *testing.T) {
+	for name, tt := range map[string]struct {
+		data []byte
+		want bool
+	}{
+		"utf-8 bom":  {[]byte("\xEF\xBB\xBFName\nAnn\n"), true},
+		"utf-16 bom": {[]byte("\xFF\xFEN\x00a\x00m\x00e\x00\n\x00A\x00n\x00n\x00\n\x00"), true},
+		"none":       {[]byte("Name\nAnn\n"), false},
+	} {
+		r, _, err := readAll(t, tt.data, source.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.HasBOM() != tt.want {
+			t.Errorf("%s: HasBOM() = %v", name, r.HasBOM())
+		}
+	}
+}
+
 func TestReportFedBackFromTestdata(t *testing.T) {
 	r, err := source.Open(filepath.Join("testdata", "failures.csv"), source.Options{})
 	if err != nil {
