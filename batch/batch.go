@@ -111,6 +111,8 @@ type Result struct {
 var ErrReports = errors.New("reports could not be written")
 
 type outcome struct {
+	seq      int    // place in the read order, from 1 (report.Success.Seq)
+	input    string // the original input of a report fed back (source.Row.Input)
 	row      int
 	src      string
 	cells    []string
@@ -450,6 +452,7 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 	timer.Stop()
 	defer timer.Stop()
 	var readErr error
+	seq := 0
 	// Once the run stops, the rest of the input is read only to account
 	// for its rows; an input that stalls then (a FIFO or a feed on
 	// standard input whose writer waits) is not waited for.
@@ -486,7 +489,8 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 			readErr = err
 			continue
 		}
-		o := outcome{row: row.Num, cells: row.Cells, src: row.SourceRow}
+		seq++
+		o := outcome{row: row.Num, seq: seq, input: row.Input, cells: row.Cells, src: row.SourceRow}
 		if keyIdx >= 0 {
 			o.key = strings.TrimSpace(cellAt(row.Cells, keyIdx))
 		}
@@ -930,7 +934,7 @@ func (e *engine) pending(batch []intent) error {
 			}
 			if len(o.secrets) > 0 {
 				creds = true
-				if err := w.WriteCredential(report.Credential{Row: o.row, Key: o.key, Login: o.login, Secrets: o.secrets}); err != nil {
+				if err := w.WriteCredential(report.Credential{Row: o.row, SourceRow: o.src, Key: o.key, Cells: o.cells, Login: o.login, Secrets: o.secrets}); err != nil {
 					return err
 				}
 			}
@@ -1007,13 +1011,13 @@ func (e *engine) record(c *report.Counts, o outcome) error {
 		case providers.StatusSkipped:
 			c.Skipped++
 		}
-		err = w.WriteSuccess(report.Success{Row: o.row, SourceRow: o.src, Cells: o.cells, Status: string(o.status), VendorID: o.vendorID, Attempts: o.attempts})
+		err = w.WriteSuccess(report.Success{Row: o.row, Seq: o.seq, Input: o.input, Credentials: o.credFile(""), SourceRow: o.src, Cells: o.cells, Status: string(o.status), VendorID: o.vendorID, Attempts: o.attempts})
 	default:
+		known := false
 		if o.stage == report.StageNotAttempted {
 			c.NotAttempted++
 		} else {
 			c.Failed++
-			known := false
 			if led := e.ledger(); led != nil {
 				key := o.key
 				if o.dup {
@@ -1031,7 +1035,7 @@ func (e *engine) record(c *report.Counts, o outcome) error {
 			}
 			e.cfg.Log.Warn("row failed", "row", o.row, "key", o.key, "stage", string(o.stage), "known", known, "err", o.err)
 		}
-		err = w.WriteFailure(report.Failure{Row: o.row, SourceRow: o.src, Cells: o.cells, Stage: o.stage, Error: o.err, HTTPStatus: o.http, Attempts: o.attempts})
+		err = w.WriteFailure(report.Failure{Row: o.row, Seq: o.seq, Input: o.input, Known: known, SourceRow: o.src, Cells: o.cells, Stage: o.stage, Error: o.err, HTTPStatus: o.http, Attempts: o.attempts})
 	}
 	if led := e.ledger(); err == nil && led != nil && o.key != "" && !o.dup {
 		var lerr error

@@ -10,6 +10,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -270,9 +271,14 @@ func (r *run) run(ctx context.Context) Outcome {
 		Header:           p.Src.Header(),
 		SecretColumns:    p.Plan.SecretColumns(),
 		KeyName:          p.Src.Header()[p.Plan.KeyColumn()],
+		NameColumns:      p.Plan.NameColumns(),
 		LoginField:       p.Desc.KeyField,
 		CredentialFields: p.Plan.Generates(),
-	}, report.Options{BOM: o.BOM || j.Reports.BOM, SourceRow: p.Src.IsReport()})
+	}, report.Options{
+		BOM:       report.WantBOM(o.BOM, j.Reports.BOM, j.Reports.BOMSet, report.ExcelStyle(p.Src.Encoding(), p.Src.HasBOM())),
+		Delimiter: cmp.Or(j.Reports.Delimiter, p.Src.Delimiter()),
+		Input:     p.Src.Name(),
+	})
 	if err != nil {
 		if led != nil {
 			led.Close()
@@ -363,6 +369,8 @@ func (r *run) run(ctx context.Context) Outcome {
 	s.Requests, s.Retries, s.Throttled, s.Lookups = res.Requests, res.Retries, res.Throttled, res.Lookups
 	s.Stopped, s.InFlight = res.Stopped, res.InFlight
 	s.Reports = rw.Paths()
+	s.Encoding, s.Delimiter = p.Src.Encoding(), string(p.Src.Delimiter())
+	s.Rate, s.Concurrency = j.Rate, j.Concurrency
 	if ledgerPath != "" {
 		s.Reports["ledger"] = ledgerPath
 	}
@@ -373,6 +381,9 @@ func (r *run) run(ctx context.Context) Outcome {
 		if endErr == nil {
 			endErr = fmt.Errorf("summary.json could not be written: %w", err)
 		}
+	}
+	if err := rw.WriteHTML(*s, nil); err != nil {
+		o.Log.Error("report.html could not be written", "err", err)
 	}
 	return Outcome{Code: code, Err: endErr, Summary: s, Result: res, OutDir: r.outDir}
 }

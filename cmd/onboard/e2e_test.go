@@ -188,6 +188,45 @@ func TestCrashAndResume(t *testing.T) {
 	if sum.Counts["skipped"] != people || sum.Requests != 0 || sb.Stats().Created != people {
 		t.Fatalf("final run: %s", data)
 	}
+	// Every success row of the final run names the one credentials file
+	// whose password the vendor accepts for that user.
+	f, err := os.Open(filepath.Join(out, "success.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, r := range recs[1:] {
+		id, credFile := r[col["Work Email"]], r[col["onboard_credentials"]]
+		if credFile == "" {
+			t.Fatalf("%s: no credentials file named", id)
+		}
+		cf, err := os.Open(credFile)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		crecs, err := csv.NewReader(cf).ReadAll()
+		cf.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := false
+		for _, c := range crecs[1:] {
+			if c[1] == id && sb.CheckPassword(id, c[len(c)-1]) {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Fatalf("%s: %s does not hold the password in effect", id, credFile)
+		}
+	}
 }
 
 // TestInterruptExits3 sends SIGINT once the first user is created: in-flight
