@@ -61,7 +61,7 @@ const (
 	// echo is how long after a pause ends a throttle is still taken for an
 	// answer to a request sent before the pause (one congestion event, one
 	// decrease).
-	echo = 250 * time.Millisecond
+	echo = 100 * time.Millisecond
 )
 
 // Options configure a pacer.
@@ -80,7 +80,8 @@ type Options struct {
 }
 
 // Pacer limits the rate of Wait returning nil. The zero rate without Auto
-// means no limit until the vendor throttles.
+// means no limit: a throttle pauses every worker, but no rate is learnt (that
+// is what Auto is for).
 type Pacer struct {
 	reqs chan chan struct{}
 	done chan struct{}
@@ -123,7 +124,7 @@ type Pacer struct {
 
 // New starts a pacer allowing rate events per second (fractions allowed:
 // 0.5 is one every two seconds), slower when the vendor throttles. rate <= 0
-// means no limit until the vendor throttles.
+// means no limit (throttles still pause every worker).
 func New(rate float64) *Pacer { return NewWith(Options{Rate: rate}) }
 
 // NewWith starts a pacer with o.
@@ -244,10 +245,7 @@ func (p *Pacer) Wait(ctx context.Context) error {
 	default:
 	}
 	if !p.paced.Load() {
-		p.mu.Lock()
-		p.grant(time.Now())
-		p.mu.Unlock()
-		return nil
+		return p.unpaced(ctx)
 	}
 	r := make(chan struct{}, 1) // buffered: an abandoned grant never blocks the loop
 	select {
@@ -264,6 +262,32 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		return ctx.Err()
 	case <-p.done:
 		return context.Canceled
+	}
+}
+
+// unpaced lets the caller through at once, unless the vendor asked for a
+// pause.
+func (p *Pacer) unpaced(ctx context.Context) error {
+	for {
+		now := time.Now()
+		p.mu.Lock()
+		left := p.pausedUntil.Sub(now)
+		if left <= 0 {
+			p.grant(now)
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+		t := time.NewTimer(left)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-p.done:
+			t.Stop()
+			return context.Canceled
+		}
 	}
 }
 
@@ -319,15 +343,15 @@ func (p *Pacer) Throttled(retryAfter time.Duration) {
 		p.paused += until.Sub(later(now, p.pausedUntil))
 		p.pausedUntil = until
 	}
-	if now.Before(p.quietUntil) {
-		p.quietUntil = p.pausedUntil.Add(echo)
+	if now.Before(p.quietUntil) || !p.paced.Load() {
+		// An echo of the last event; or no rate to lower (no limit).
 		p.mu.Unlock()
 		p.poke()
 		return
 	}
 	// A new congestion event: decrease from what the vendor accepted.
 	cur := p.rateAt(now, false)
-	base := p.recent.count(now)
+	base := p.recent.rate(now, p.first)
 	if cur > 0 && (base <= 0 || cur < base) {
 		base = cur
 	}
@@ -342,7 +366,6 @@ func (p *Pacer) Throttled(retryAfter time.Duration) {
 	p.rate = p.capped(max(beta*base, minRate))
 	p.quietUntil = p.pausedUntil.Add(echo)
 	p.tl.setRate(now, p.rate)
-	p.paced.Store(true)
 	p.mu.Unlock()
 	p.poke()
 }

@@ -300,23 +300,34 @@ func TestAutoHeldByItsWorkers(t *testing.T) {
 	})
 }
 
-// TestUnlimitedLearnsFromThrottles: without a rate, the first throttle
-// pauses everyone and starts pacing at what the vendor accepted.
-func TestUnlimitedLearnsFromThrottles(t *testing.T) {
+// TestUnlimitedPauses: without a rate, a throttle pauses everyone for the
+// vendor's Retry-After, and then lets everything through again.
+func TestUnlimitedPauses(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(0)
 		defer p.Close()
-		hammer(p, 1, 2*time.Second, func(int) (bool, time.Duration) { return true, 0 }) // ~1000/s
+		hammer(p, 1, time.Second, func(int) (bool, time.Duration) { return true, 0 })
 		start := time.Now()
 		p.Throttled(2 * time.Second)
-		if err := p.Wait(context.Background()); err != nil {
-			t.Fatal(err)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := p.Wait(context.Background()); err != nil {
+					t.Error(err)
+				}
+				if d := time.Since(start); d != 2*time.Second {
+					t.Errorf("granted after %v, want the vendor's 2 s", d)
+				}
+			}()
 		}
-		if d := time.Since(start); d != 2*time.Second {
-			t.Fatalf("paused %v, want the vendor's 2 s", d)
+		wg.Wait()
+		if r := p.Rate(); r != 0 {
+			t.Fatalf("rate %v after a throttle without a limit, want none", r)
 		}
-		if r := p.Rate(); r <= 0 || r > beta*1000 {
-			t.Fatalf("rate %v after a throttle at about 1000/s", r)
+		if err := p.Wait(context.Background()); err != nil || time.Since(start) != 2*time.Second {
+			t.Fatalf("after the pause: %v at %v", err, time.Since(start))
 		}
 	})
 }

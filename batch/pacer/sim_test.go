@@ -132,7 +132,6 @@ func TestHiddenLimit(t *testing.T) {
 		{"L=50 bare 429s, rate 1000", Options{Rate: 1000}, 50, 50, 0, 8, 2 * time.Millisecond, 0.95},
 		{"L=100 auto", Options{Auto: true}, 100, 100, time.Second, 8, 2 * time.Millisecond, 0.95},
 		{"L=100 auto bare", Options{Auto: true}, 100, 100, 0, 8, 2 * time.Millisecond, 0.95},
-		{"L=50 no limit given", Options{}, 50, 50, time.Second, 8, 2 * time.Millisecond, 0.95},
 		{"L=50 latency 100ms", Options{Rate: 1000}, 50, 50, time.Second, 16, 100 * time.Millisecond, 0.95},
 		{"L=50 burst 10", Options{Rate: 1000}, 50, 10, time.Second, 8, 2 * time.Millisecond, 0.60},
 		{"L=50 burst 1", Options{Rate: 1000}, 50, 1, time.Second, 8, 2 * time.Millisecond, 0.60},
