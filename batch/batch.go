@@ -49,10 +49,19 @@ type Config struct {
 	// Recheck asks the vendor about keys the ledger says are done.
 	Recheck bool
 
-	Rate        float64
+	Rate float64
+	// RateAuto: no ceiling; the pacer starts at StartRate (default
+	// pacer.DefaultStart) and finds the vendor's limit.
+	RateAuto    bool
+	StartRate   float64
 	Concurrency int
-	// Attempts is the most tries of one row (first try included).
+	// Attempts is the most tries of one row (first try included). A
+	// throttled try (429, or 503 with Retry-After) does not count: the
+	// vendor refused the pace, not the row; RowDeadline bounds those.
 	Attempts int
+	// RowDeadline is how long one row may keep being throttled (default
+	// 10 minutes) before it fails.
+	RowDeadline time.Duration
 	// MaxWait caps one wait between tries, Retry-After included.
 	MaxWait time.Duration
 	// Grace is how long in-flight requests may take after an interrupt.
@@ -81,6 +90,10 @@ type Result struct {
 	Retries   int64
 	Throttled int64
 	Lookups   int64
+	// SettledRate is the rate the run settled at (pacer.Stats.Settled): a
+	// good `rate:` for the next run. Timeline is the run second by second.
+	SettledRate float64
+	Timeline    []pacer.Second
 	// Stopped says why the run ended early: "interrupted", "credentials
 	// refused", "prepare failed: ...", or "" when it ran to the end.
 	Stopped string
@@ -188,10 +201,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 30 * time.Second
 	}
+	if cfg.RowDeadline <= 0 {
+		cfg.RowDeadline = 10 * time.Minute
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.New(cfg.Rate), out: make(chan outcome, 4*cfg.Concurrency), intents: make(chan intent, cfg.Concurrency)}
+	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.NewWith(pacer.Options{Rate: cfg.Rate, Auto: cfg.RateAuto, Start: cfg.StartRate, MaxPause: cfg.MaxWait}), out: make(chan outcome, 4*cfg.Concurrency), intents: make(chan intent, cfg.Concurrency)}
 	defer e.pace.Close()
 
 	// sendCtx ends new sends: on interrupt, or when the run must stop.
@@ -252,6 +268,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.Retries = e.retries.Load()
 	res.Throttled = e.throttled.Load()
 	res.Lookups = e.lookups.Load()
+	ps := e.pace.Stats()
+	res.SettledRate, res.Timeline = ps.Settled, e.pace.Timeline()
+	if ps.Throttles > 0 || cfg.RateAuto {
+		cfg.Log.Info("pacing", "vendor", e.desc.Name, "settled_rate", fmt.Sprintf("%.1f", ps.Settled), "throttled", ps.Throttles, "paused", ps.Paused.Round(time.Millisecond))
+	}
 	if s := e.stopped.Load(); s != nil {
 		res.Stopped = *s
 	} else if ctx.Err() != nil {
@@ -488,7 +509,9 @@ func joinProblems(probs []mapping.Problem) string {
 func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.Record, lookupFirst bool) outcome {
 	vendor := e.desc.Name
 	var lastErr *providers.Error
-	for o.attempts < e.cfg.Attempts {
+	began := time.Now()
+	free := 0 // throttled tries: not counted against Attempts
+	for o.attempts-free < e.cfg.Attempts {
 		if err := e.pace.Wait(sendCtx); err != nil {
 			return e.interrupted(o, lastErr)
 		}
@@ -496,6 +519,7 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 			e.lookups.Add(1)
 			res, found, err := e.cfg.Client.Lookup(reqCtx, rec)
 			if err == nil {
+				e.pace.OK()
 				if found {
 					e.auths.Store(0)
 					o.status, o.vendorID, o.http = providers.StatusExists, res.VendorID, res.HTTPStatus
@@ -510,6 +534,13 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 				}
 			} else {
 				pe := asProviderError(vendor, "lookup", err)
+				if e.throttle(pe) {
+					lastErr = pe
+					if time.Since(began) >= e.cfg.RowDeadline {
+						return e.throttledOut(o, pe)
+					}
+					continue
+				}
 				if stop := e.afterError(pe); stop || pe.Kind == providers.KindRejected {
 					return e.vendorFailure(o, pe)
 				}
@@ -523,6 +554,7 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 		o.attempts++
 		res, err := e.cfg.Client.Create(reqCtx, rec)
 		if err == nil {
+			e.pace.OK()
 			e.auths.Store(0)
 			o.status, o.vendorID, o.http = res.Status, res.VendorID, res.HTTPStatus
 			if res.Status != providers.StatusCreated && !o.unknownBefore {
@@ -532,6 +564,13 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 		}
 		pe := asProviderError(vendor, "create", err)
 		lastErr = pe
+		if e.throttle(pe) {
+			free++
+			if time.Since(began) >= e.cfg.RowDeadline {
+				return e.throttledOut(o, pe)
+			}
+			continue // the next Wait holds until the pause is over
+		}
 		if stop := e.afterError(pe); stop {
 			return e.vendorFailure(o, pe)
 		}
@@ -543,7 +582,7 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 			o.unknownBefore = true
 			lookupFirst = true
 		}
-		if o.attempts >= e.cfg.Attempts {
+		if o.attempts-free >= e.cfg.Attempts {
 			break
 		}
 		if !e.wait(sendCtx, pe, o.attempts) {
@@ -580,6 +619,31 @@ func (e *engine) intend(ctx context.Context, jobs []job) error {
 		o.pendingWritten = e.cfg.Ledger != nil
 	}
 	return nil
+}
+
+// throttle tells the pacer about the vendor's answer to a failed call: a
+// throttle (429, or 503 with Retry-After) pauses the whole run and lowers
+// its rate; any other answer from the vendor is a clean one. It reports
+// whether pe is a throttle.
+func (e *engine) throttle(pe *providers.Error) bool {
+	if pe.HTTPStatus == 429 || pe.HTTPStatus == 503 && pe.RetryAfter > 0 {
+		e.retries.Add(1)
+		e.throttled.Add(1)
+		e.pace.Throttled(pe.RetryAfter)
+		e.cfg.Log.Debug("throttled", "vendor", e.desc.Name, "retry_after", pe.RetryAfter, "rate", fmt.Sprintf("%.1f", e.pace.Rate()))
+		return true
+	}
+	if pe.HTTPStatus != 0 {
+		e.pace.OK()
+	}
+	return false
+}
+
+// throttledOut fails a row the vendor kept throttling past RowDeadline.
+func (e *engine) throttledOut(o outcome, pe *providers.Error) outcome {
+	o = e.vendorFailure(o, pe)
+	o.err += fmt.Sprintf(" (throttled for %s; the run was held back, not the row: run the job again, at a lower rate)", e.cfg.RowDeadline)
+	return o
 }
 
 // afterError counts refusals of the credentials and stops the run after
