@@ -449,22 +449,27 @@ type Counts struct {
 
 // Summary is summary.json: what a cron job or a script reads.
 type Summary struct {
-	Provider  string            `json:"provider"`
-	Job       string            `json:"job,omitempty"`
-	Input     string            `json:"input"`
-	Endpoint  string            `json:"endpoint,omitempty"`
-	Sandbox   bool              `json:"sandbox"`
-	Started   time.Time         `json:"started"`
-	Finished  time.Time         `json:"finished"`
-	Seconds   float64           `json:"seconds"`
-	Counts    Counts            `json:"counts"`
-	Requests  int64             `json:"requests"`
-	Retries   int64             `json:"retries"`
-	Throttled int64             `json:"throttled"`
-	Lookups   int64             `json:"lookups"`
-	Stopped   string            `json:"stopped,omitempty"`
-	Reports   map[string]string `json:"reports"`
-	ExitCode  int               `json:"exit_code"`
+	Provider  string    `json:"provider"`
+	Job       string    `json:"job,omitempty"`
+	Input     string    `json:"input"`
+	Endpoint  string    `json:"endpoint,omitempty"`
+	Sandbox   bool      `json:"sandbox"`
+	Started   time.Time `json:"started"`
+	Finished  time.Time `json:"finished"`
+	Seconds   float64   `json:"seconds"`
+	Counts    Counts    `json:"counts"`
+	Requests  int64     `json:"requests"`
+	Retries   int64     `json:"retries"`
+	Throttled int64     `json:"throttled"`
+	Lookups   int64     `json:"lookups"`
+	// Rate is the job's rate ("auto", or requests per second, 0 for no
+	// limit); SettledRate the rate the run settled at (a good rate for the
+	// next run).
+	Rate        string            `json:"rate,omitempty"`
+	SettledRate float64           `json:"settled_rate,omitempty"`
+	Stopped     string            `json:"stopped,omitempty"`
+	Reports     map[string]string `json:"reports"`
+	ExitCode    int               `json:"exit_code"`
 }
 
 // WriteSummary writes summary.json atomically (a temporary file renamed).

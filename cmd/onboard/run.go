@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/onboardhq/onboard/batch/source"
 
 	"github.com/onboardhq/onboard/batch"
+	"github.com/onboardhq/onboard/batch/job"
 	"github.com/onboardhq/onboard/batch/progress"
 	"github.com/onboardhq/onboard/batch/report"
 	"github.com/onboardhq/onboard/providers"
@@ -27,7 +30,7 @@ type runOptions struct {
 	in          inputFlags
 	out         string
 	endpoint    string
-	rate        float64
+	rate        string
 	concurrency int
 	sandbox     bool
 	bom         bool
@@ -74,7 +77,7 @@ early (interrupted, or the vendor refused the credentials).`,
 	f.StringVar(&o.in.delimiter, "delimiter", "", "input delimiter: , ; tab | (default: detect from the header)")
 	f.StringVar(&o.out, "out", "", "folder for the reports (default: a new folder under ./onboard-out/)")
 	f.StringVar(&o.endpoint, "endpoint", "", "vendor base URL (overrides the job's endpoint:)")
-	f.Float64Var(&o.rate, "rate", -1, "requests per second, all workers together; 0 means no limit (overrides the job's rate:)")
+	f.StringVar(&o.rate, "rate", "", "requests per second, all workers together, never exceeded; 0 means no limit; auto finds the vendor's limit (default: the job's rate:, else 5)")
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight at once (overrides the job's concurrency:)")
 	f.BoolVar(&o.sandbox, "sandbox", false, "send everything to the provider's built-in sandbox on loopback, with its credentials")
 	f.BoolVar(&o.bom, "bom", false, "start the report CSVs with a UTF-8 BOM so that Excel shows accents")
@@ -106,8 +109,12 @@ func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 	if o.endpoint != "" {
 		j.Endpoint = o.endpoint
 	}
-	if o.rate >= 0 {
-		j.Rate = o.rate
+	if o.rate != "" {
+		r, auto, err := job.ParseRate(o.rate)
+		if err != nil {
+			return fail(exitNotSent, "--%v", err)
+		}
+		j.Rate, j.RateAuto = r, auto
 	}
 	if o.concurrency > 0 {
 		j.Concurrency = o.concurrency
@@ -204,7 +211,7 @@ func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 	}
 
 	log.Info("run starting", "provider", p.desc.Name, "input", p.src.Name(), "encoding", p.src.Encoding(), "delimiter", string(p.src.Delimiter()),
-		"rate", j.Rate, "concurrency", j.Concurrency, "out", outDir, "ledger", ledgerPath)
+		"rate", rateText(j), "concurrency", j.Concurrency, "out", outDir, "ledger", ledgerPath)
 	res, runErr := batch.Run(ctx, batch.Config{
 		Provider:    p.provider,
 		Client:      client,
@@ -215,6 +222,7 @@ func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 		Ledger:      ledger,
 		Recheck:     o.recheck,
 		Rate:        j.Rate,
+		RateAuto:    j.RateAuto,
 		Concurrency: j.Concurrency,
 		Attempts:    j.Retry.Attempts,
 		MaxWait:     j.Retry.MaxWait,
@@ -240,6 +248,7 @@ func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 		Provider: p.desc.Name, Job: j.Path, Input: p.src.Name(), Endpoint: cfg.Endpoint, Sandbox: o.sandbox,
 		Started: started, Finished: time.Now(), Counts: res.Counts,
 		Requests: res.Requests, Retries: res.Retries, Throttled: res.Throttled, Lookups: res.Lookups,
+		Rate: rateText(j), SettledRate: math.Round(res.SettledRate*10) / 10,
 		Stopped: res.Stopped, Reports: rw.Paths(), ExitCode: code,
 	}
 	if ledgerPath != "" {
@@ -252,7 +261,7 @@ func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 	}
 	c := res.Counts
 	attrs := []any{"rows", c.Rows, "created", c.Created, "exists", c.Exists, "skipped", c.Skipped, "failed", c.Failed,
-		"not_attempted", c.NotAttempted, "encoding", p.src.Encoding(), "requests", res.Requests, "retries", res.Retries, "seconds", fmt.Sprintf("%.1f", sum.Seconds),
+		"not_attempted", c.NotAttempted, "encoding", p.src.Encoding(), "requests", res.Requests, "retries", res.Retries, "throttled", res.Throttled, "settled_rate", fmt.Sprintf("%.1f", res.SettledRate), "seconds", fmt.Sprintf("%.1f", sum.Seconds),
 		"out", outDir, "exit_code", code}
 	switch {
 	case runErr != nil:
@@ -271,6 +280,14 @@ func (a *app) run(cmd *cobra.Command, o *runOptions) error {
 		return &exitError{code: code, err: errors.New("")}
 	}
 	return nil
+}
+
+// rateText is the job's rate as a person wrote it.
+func rateText(j *job.Job) string {
+	if j.RateAuto {
+		return "auto"
+	}
+	return strconv.FormatFloat(j.Rate, 'f', -1, 64)
 }
 
 // newOutDir returns a new timestamped folder under ./onboard-out/.
