@@ -39,16 +39,18 @@ const (
 	// beta is the multiplicative decrease: after a throttle the rate is
 	// beta times the rate the vendor was accepting.
 	beta = 0.7
-	// cubicC shapes the growth after a throttle, relative to the rate of
-	// the last throttle: the rate is back at that rate after
-	// cbrt((1-beta)/cubicC) seconds (about 3 s), stays near it for a while,
-	// then probes beyond it.
+	// cubicC shapes the growth after a throttle (requests/s per s³, as in
+	// the AWS SDKs): the rate is back at the rate of the last throttle
+	// (wmax) after cbrt(wmax*(1-beta)/cubicC) seconds (3.3 s at 50/s, 4.2 s
+	// at 100/s), stays near it for a while, then probes beyond it, faster
+	// and faster. The absolute form recovers quickly from an estimate far
+	// too low (a vendor with little burst seen early in a run).
 	cubicC = 0.4
 	// slowGain is what each clean answer adds to the rate in slow start.
-	slowGain = 2.0
+	slowGain = 3.0
 	// DefaultStart is the first rate of an auto pacer when the caller
-	// names none: modest enough for any vendor, and slow start doubles it
-	// each clean second.
+	// names none: modest enough for any vendor; slow start doubles it
+	// about every quarter of a second while answers are clean.
 	DefaultStart = 10.0
 	// DefaultPause is the pause after a throttle without a Retry-After.
 	DefaultPause = time.Second
@@ -102,7 +104,7 @@ type Pacer struct {
 	// the start of the current clean second.
 	slow    bool
 	doubled time.Time
-	// cubic: after a throttle, the rate follows wmax*(1+cubicC*(t-k)^3),
+	// cubic: after a throttle, the rate follows wmax+cubicC*(t-k)^3,
 	// t seconds after epoch (the end of the pause).
 	cubic   bool
 	wmax, k float64
@@ -397,7 +399,7 @@ func (p *Pacer) rateAt(now time.Time, ok bool) float64 {
 	switch {
 	case p.slow:
 		// Each clean answer adds slowGain to the rate (the rate doubles
-		// about every 0.35 s while every answer is clean), but never beyond
+		// about every quarter of a second while every answer is clean), but never beyond
 		// twice what the vendor accepted lately: a run held back by its
 		// workers or its input does not learn a rate it never tried.
 		if ok {
