@@ -89,9 +89,13 @@ type Pacer struct {
 	done chan struct{}
 	// wake tells the loop that a pause began: re-plan the next grant.
 	wake chan struct{}
-	// paced is false while the pacer lets everything through (no ceiling,
-	// not auto, never throttled): Wait does not ask the loop then.
-	paced atomic.Bool
+	// paced is false for a pacer without a rate: Wait does not ask the
+	// loop then, and grants and clean answers are counted with atomics,
+	// folded into the stats once a second (a lock per row would cost more
+	// than the rest of the pacer at thousands of rows a second).
+	paced                 bool
+	fastGranted, fastOK   atomic.Int64
+	firstNano, pausedNano atomic.Int64
 
 	ceiling  float64
 	start    float64
@@ -154,12 +158,16 @@ func NewWith(o Options) *Pacer {
 		if p.ceiling > 0 {
 			p.rate = min(p.rate, p.ceiling)
 		}
-		p.paced.Store(true)
+		p.paced = true
 	case p.ceiling > 0:
 		p.rate = p.ceiling
-		p.paced.Store(true)
+		p.paced = true
 	}
-	go p.loop()
+	if p.paced {
+		go p.loop()
+	} else {
+		go p.folder()
+	}
 	return p
 }
 
@@ -246,8 +254,15 @@ func (p *Pacer) Wait(ctx context.Context) error {
 		return context.Canceled
 	default:
 	}
-	if !p.paced.Load() {
-		return p.unpaced(ctx)
+	if !p.paced {
+		if p.firstNano.Load() == 0 {
+			p.firstNano.CompareAndSwap(0, time.Now().UnixNano())
+		}
+		if until := p.pausedNano.Load(); until != 0 && time.Now().UnixNano() < until {
+			return p.unpaced(ctx)
+		}
+		p.fastGranted.Add(1)
+		return nil
 	}
 	r := make(chan struct{}, 1) // buffered: an abandoned grant never blocks the loop
 	select {
@@ -267,19 +282,15 @@ func (p *Pacer) Wait(ctx context.Context) error {
 	}
 }
 
-// unpaced lets the caller through at once, unless the vendor asked for a
-// pause.
+// unpaced holds the caller of a pacer without a rate while the vendor's
+// pause lasts.
 func (p *Pacer) unpaced(ctx context.Context) error {
 	for {
-		now := time.Now()
-		p.mu.Lock()
-		left := p.pausedUntil.Sub(now)
+		left := time.Duration(p.pausedNano.Load() - time.Now().UnixNano())
 		if left <= 0 {
-			p.grant(now)
-			p.mu.Unlock()
+			p.fastGranted.Add(1)
 			return nil
 		}
-		p.mu.Unlock()
 		t := time.NewTimer(left)
 		select {
 		case <-t.C:
@@ -290,6 +301,42 @@ func (p *Pacer) unpaced(ctx context.Context) error {
 			t.Stop()
 			return context.Canceled
 		}
+	}
+}
+
+// folder folds the counts of a pacer without a rate into its stats once a
+// second, until the pacer is closed.
+func (p *Pacer) folder() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			p.mu.Lock()
+			p.fold(now)
+			p.mu.Unlock()
+		case <-p.done:
+			return
+		}
+	}
+}
+
+// fold moves the atomic counts into the stats, as of now. p.mu is held.
+func (p *Pacer) fold(now time.Time) {
+	if g := p.fastGranted.Swap(0); g > 0 {
+		if p.first.IsZero() {
+			p.first = time.Unix(0, p.firstNano.Load())
+		}
+		p.granted += int(g)
+		p.tl.bucket(now).Granted += int(g)
+	}
+	if k := p.fastOK.Swap(0); k > 0 {
+		p.accepted += int(k)
+		if !p.firstThrottle.IsZero() {
+			p.acceptedSince += int(k)
+		}
+		p.lastOK = now
+		p.tl.bucket(now).OK += int(k)
 	}
 }
 
@@ -307,6 +354,10 @@ func (p *Pacer) grant(now time.Time) {
 // it (whatever the answer: a 409 is a clean answer too). While answers are
 // clean the rate grows back, never above the ceiling.
 func (p *Pacer) OK() {
+	if !p.paced {
+		p.fastOK.Add(1)
+		return
+	}
 	now := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -335,6 +386,7 @@ func (p *Pacer) Throttled(retryAfter time.Duration) {
 	}
 	d = min(d, p.maxPause)
 	p.mu.Lock()
+	p.fold(now)
 	p.throttles++
 	p.tl.bucket(now).Throttled++
 	if p.firstThrottle.IsZero() {
@@ -344,8 +396,9 @@ func (p *Pacer) Throttled(retryAfter time.Duration) {
 	if until.After(p.pausedUntil) {
 		p.paused += until.Sub(later(now, p.pausedUntil))
 		p.pausedUntil = until
+		p.pausedNano.Store(until.UnixNano())
 	}
-	if now.Before(p.quietUntil) || !p.paced.Load() {
+	if now.Before(p.quietUntil) || !p.paced {
 		// An echo of the last event; or no rate to lower (no limit).
 		p.mu.Unlock()
 		p.poke()
@@ -449,6 +502,7 @@ type Stats struct {
 func (p *Pacer) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.fold(time.Now())
 	s := Stats{Rate: p.rateAt(time.Now(), false), Throttles: p.throttles, Granted: p.granted, Accepted: p.accepted, Paused: p.paused}
 	from, n := p.first, p.accepted
 	if !p.firstThrottle.IsZero() {
@@ -467,6 +521,7 @@ func (p *Pacer) Stats() Stats {
 func (p *Pacer) Timeline() []Second {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.fold(time.Now())
 	return append([]Second(nil), p.tl.buckets...)
 }
 

@@ -16,9 +16,20 @@ func TestUnlimited(t *testing.T) {
 		if err := p.Wait(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+		p.OK()
 	}
 	if r := p.Rate(); r != 0 {
 		t.Fatalf("unlimited pacer reports rate %v", r)
+	}
+	// The counts without a rate are kept apart and folded in: none lost.
+	s := p.Stats()
+	tl := p.Timeline()
+	granted, ok := 0, 0
+	for _, b := range tl {
+		granted, ok = granted+b.Granted, ok+b.OK
+	}
+	if s.Granted != 1000 || s.Accepted != 1000 || granted != 1000 || ok != 1000 {
+		t.Fatalf("stats %+v, timeline %d granted %d ok; want 1000 each", s, granted, ok)
 	}
 }
 
