@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -50,7 +51,12 @@ type Config struct {
 	// Recheck asks the vendor about keys the ledger says are done.
 	Recheck bool
 
-	Rate        float64
+	Rate float64
+	// RateAuto: no ceiling; the pacer starts at StartRate (default
+	// 10/s), grows until the vendor throttles, then holds just under
+	// its limit (see package pacer).
+	RateAuto    bool
+	StartRate   float64
 	Concurrency int
 	// Attempts is the most tries of one row (first try included).
 	Attempts int
@@ -104,6 +110,10 @@ type Result struct {
 	// InFlight is how many requests were on the wire when the run was
 	// told to stop.
 	InFlight int64
+	// SettledRate is the rate the run settled at (pacer.Stats.Settled): a
+	// good `rate:` for the next run. Timeline is the run second by second.
+	SettledRate float64
+	Timeline    []pacer.Second
 }
 
 // ErrReports means a report could not be written: the run stops, since a
@@ -266,7 +276,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.BreakerWindow <= 0 {
 		cfg.BreakerWindow = 30 * time.Second
 	}
-	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.New(cfg.Rate), out: make(chan outcome, 4*cfg.Concurrency), intents: make(chan intent, cfg.Concurrency)}
+	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.NewWith(pacer.Options{Rate: cfg.Rate, Auto: cfg.RateAuto, Start: cfg.StartRate, MaxPause: cfg.MaxWait}), out: make(chan outcome, 4*cfg.Concurrency), intents: make(chan intent, cfg.Concurrency)}
 	e.brk = newBreaker(cfg.BreakerAfter, cfg.BreakerWindow)
 	defer e.pace.Close()
 
@@ -345,6 +355,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	res.Throttled = e.throttled.Load()
 	res.Lookups = e.lookups.Load()
 	res.InFlight = e.inflightAtStop.Load()
+	ps := e.pace.Stats()
+	res.SettledRate, res.Timeline = ps.Settled, e.pace.Timeline()
+	if ps.Throttles > 0 || cfg.RateAuto {
+		cfg.Log.Info("pacing", "vendor", e.desc.Name, "settled_rate", roundTenth(ps.Settled), "throttled", ps.Throttles, "paused_seconds", ps.Paused.Seconds())
+	}
 	if s := e.stopped.Load(); s != nil {
 		res.Stopped = *s
 	} else if ctx.Err() != nil {
@@ -630,7 +645,11 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 	tries := 0 // failed requests that count against Attempts
 	for tries < e.cfg.Attempts {
 		if time.Now().After(deadline) {
-			return e.vendorFailure(o, lastErr, fmt.Sprintf("gave up after %s (retry.max_wait and the row deadline)", e.cfg.RowDeadline))
+			note := fmt.Sprintf("gave up after %s (the row deadline)", e.cfg.RowDeadline)
+			if lastErr != nil && (lastErr.HTTPStatus == 429 || lastErr.HTTPStatus == 503) {
+				note = fmt.Sprintf("throttled for %s; the run was held back, not the row: run the job again, at a lower rate", e.cfg.RowDeadline)
+			}
+			return e.vendorFailure(o, lastErr, note)
 		}
 		probe, err := e.brk.acquire(sendCtx)
 		if errors.Is(err, errTripped) {
@@ -702,24 +721,48 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 		case pe.Kind == providers.KindRejected, pe.Kind == providers.KindAuth:
 			return e.vendorFailure(o, pe, "")
 		}
-		throttled := pe.HTTPStatus == 429 || pe.HTTPStatus == 503 && pe.RetryAfter > 0
-		if !throttled {
-			tries++
-			if tries >= e.cfg.Attempts {
-				break
-			}
+		if e.throttle(pe) {
+			// The whole run slows down and pauses (the pacer); the row
+			// spends time, not a try.
+			continue
 		}
-		if !e.wait(sendCtx, pe, tries, throttled, deadline) {
+		tries++
+		if tries >= e.cfg.Attempts {
+			break
+		}
+		if !e.wait(sendCtx, pe, tries, deadline) {
 			return e.interrupted(o, lastErr)
 		}
 	}
 	return e.vendorFailure(o, lastErr, "")
 }
 
+// throttle handles a 429 (or a 503 with Retry-After): a signal to the
+// whole run, not to one worker. The pacer pauses every worker for the
+// vendor's Retry-After and lowers the rate. It reports whether pe was a
+// throttle. Any other answer with a status still tells the pacer that the
+// vendor answered without asking to slow down.
+func (e *engine) throttle(pe *providers.Error) bool {
+	if pe.HTTPStatus == 429 || pe.HTTPStatus == 503 && pe.RetryAfter > 0 {
+		e.retries.Add(1)
+		e.throttled.Add(1)
+		e.pace.Throttled(pe.RetryAfter)
+		e.cfg.Log.Debug("throttled", "vendor", e.desc.Name, "retry_after", pe.RetryAfter, "rate", roundTenth(e.pace.Rate()))
+		return true
+	}
+	if pe.HTTPStatus != 0 {
+		e.pace.OK()
+	}
+	return false
+}
+
+func roundTenth(f float64) float64 { return math.Round(f*10) / 10 }
+
 // answered records a usable answer: the credentials work and the vendor is
 // there.
 func (e *engine) answered(probe bool) {
 	e.auths.Store(0)
+	e.pace.OK()
 	_ = e.brk.result(true, probe, "")
 }
 
@@ -774,18 +817,15 @@ func (e *engine) afterError(pe *providers.Error) bool {
 // wait sleeps before another try: the vendor's Retry-After (capped), or an
 // exponential backoff with full jitter, never past the row's deadline. It
 // returns false when the run stops meanwhile.
-func (e *engine) wait(ctx context.Context, pe *providers.Error, attempt int, throttled bool, deadline time.Time) bool {
+func (e *engine) wait(ctx context.Context, pe *providers.Error, attempt int, deadline time.Time) bool {
 	e.retries.Add(1)
-	if pe.HTTPStatus == 429 {
-		e.throttled.Add(1)
-	}
 	d := pe.RetryAfter
 	if d <= 0 {
 		base := 500 * time.Millisecond << min(max(attempt, 1)-1, 8)
 		d = base/2 + rand.N(base/2+1)
 	}
 	d = min(d, e.cfg.MaxWait, max(time.Until(deadline), 0))
-	e.cfg.Log.Debug("retrying", "vendor", e.desc.Name, "after", d, "attempt", attempt, "throttled", throttled, "err", e.redact(pe.Error(), nil, nil))
+	e.cfg.Log.Debug("retrying", "vendor", e.desc.Name, "after", d, "attempt", attempt, "err", e.redact(pe.Error(), nil, nil))
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -153,3 +153,54 @@ func TestRetryDecisions(t *testing.T) {
 		t.Errorf("result counters: %+v", o.res)
 	}
 }
+
+// TestThrottlesDoNotSpendAttempts: a throttle (429, or 503 with
+// Retry-After) is the vendor refusing the pace, not the row: a row
+// throttled more times than its attempts still goes through, and only the
+// row deadline ends a row the vendor throttles for good.
+func TestThrottlesDoNotSpendAttempts(t *testing.T) {
+	dir := t.TempDir()
+	job := filepath.Join(dir, "job.yaml")
+	if err := os.WriteFile(job, []byte(retryJob), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "users.csv"), []byte("Email,Name\npatient@x.com,P\nforever@x.com,F\nbusy@x.com,B\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t429 := answer{err: verr(providers.KindRetry, 429, 0)}
+	t503 := answer{err: verr(providers.KindRetry, 503, time.Second)}
+	c := newScripted(map[string][]answer{
+		"patient@x.com": {t429, t429, t503, t429, t503, t429, {status: providers.StatusCreated}},
+		"forever@x.com": {t429},
+		// A 503 without Retry-After is an error like any other: it spends
+		// attempts.
+		"busy@x.com": {{err: verr(providers.KindRetry, 503, 0)}},
+	})
+	o := run(t, setup{jobPath: job, client: c, opts: func(cfg *batch.Config) {
+		cfg.Attempts = 2
+		cfg.MaxWait = time.Millisecond
+		cfg.RowDeadline = 500 * time.Millisecond
+	}})
+	accounted(t, o, 3)
+	if len(o.success) != 1 || o.success[0].Row != 2 || o.success[0].Status != "created" {
+		t.Fatalf("the row throttled six times did not go through: success %+v failures %+v", o.success, o.failures)
+	}
+	for _, f := range o.failures {
+		switch f.Row {
+		case 3:
+			if f.HTTP != "429" || !strings.Contains(f.Error, "throttled for 500ms") {
+				t.Errorf("row throttled for good: %+v", f)
+			}
+		case 4:
+			if f.Attempts != 2 || f.HTTP != "503" {
+				t.Errorf("503 without Retry-After must spend attempts: %+v", f)
+			}
+		}
+	}
+	if o.res.Throttled < 7 || c.creates["forever@x.com"] < 3 {
+		t.Errorf("throttles counted %d, forever@ tried %d times", o.res.Throttled, c.creates["forever@x.com"])
+	}
+	if len(o.res.Timeline) == 0 {
+		t.Error("no timeline in the result")
+	}
+}

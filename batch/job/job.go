@@ -47,8 +47,10 @@ type Job struct {
 	Input   string // resolved path, "" when the job names none
 	Key     string
 	// Rate is requests per second for all workers together; 0 means no
-	// limit.
+	// limit. With RateAuto (`rate: auto`) it is 0: no ceiling, the pacer
+	// finds the vendor's limit.
 	Rate        float64
+	RateAuto    bool
 	Concurrency int
 	Rules       []mapping.Rule
 
@@ -113,7 +115,7 @@ type file struct {
 	Options     map[string]string `yaml:"options"`
 	Input       string            `yaml:"input"`
 	Key         string            `yaml:"key"`
-	Rate        *float64          `yaml:"rate"`
+	Rate        *rateFile         `yaml:"rate"`
 	Concurrency *whole            `yaml:"concurrency"`
 	Fields      yaml.Node         `yaml:"fields"`
 	Retry       *retryFile        `yaml:"retry"`
@@ -123,6 +125,41 @@ type file struct {
 	Delimiter   string            `yaml:"delimiter"`
 	AllowHTTP   bool              `yaml:"allow_http"`
 	FailOn      string            `yaml:"fail_on"`
+}
+
+// rateFile is `rate:`: a number of requests per second, or auto.
+type rateFile struct {
+	n    float64
+	auto bool
+}
+
+// RateForms names what `rate:` and --rate accept, for messages.
+const RateForms = "a number of requests per second (0 for no limit) or auto"
+
+// UnmarshalYAML accepts a number or auto.
+func (r *rateFile) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && strings.EqualFold(strings.TrimSpace(n.Value), "auto") {
+		r.auto = true
+		return nil
+	}
+	if err := n.Decode(&r.n); err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s `%s` into rate", n.Line, n.ShortTag(), n.Value)}}
+	}
+	return nil
+}
+
+// ParseRate reads a rate as `rate:` and --rate take it: a number of
+// requests per second (0: no limit) or auto.
+func ParseRate(s string) (rate float64, auto bool, err error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "auto") {
+		return 0, true, nil
+	}
+	r, err := strconv.ParseFloat(s, 64)
+	if err != nil || r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return 0, false, fmt.Errorf("rate: %q is not %s", s, RateForms)
+	}
+	return r, false, nil
 }
 
 // whole is an int that refuses 1.5 (yaml would truncate it to 1).
@@ -254,10 +291,10 @@ func Parse(data []byte, getenv func(string) string) (*Job, error) {
 	}
 	sort.Strings(j.Unset)
 	if f.Rate != nil {
-		if r := *f.Rate; r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-			return nil, errors.New("rate: must be 0 (no limit) or more requests per second")
+		if r := f.Rate.n; r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+			return nil, errors.New("rate: must be " + RateForms)
 		}
-		j.Rate = *f.Rate
+		j.Rate, j.RateAuto = f.Rate.n, f.Rate.auto
 	}
 	if f.Concurrency != nil {
 		if *f.Concurrency < 1 || *f.Concurrency > MaxConcurrency {
@@ -358,6 +395,8 @@ func wantText(tag, value, goType string) string {
 		return got + " is not a number"
 	case goType == "int":
 		return got + " is not a whole number"
+	case goType == "rate":
+		return got + " is not " + RateForms
 	case goType == "bool":
 		return got + " is not true or false"
 	case goType == "string":

@@ -138,15 +138,19 @@ func TestParseRate(t *testing.T) {
 	for _, tt := range []struct {
 		val  string
 		want float64
+		auto bool
 		err  string
 	}{
-		{"0", 0, ""}, // no limit
-		{"0.5", 0.5, ""},
-		{"20", 20, ""},
-		{"-1", 0, "rate: must be 0 (no limit) or more"},
-		{".nan", 0, "rate: must be 0"},
-		{".inf", 0, "rate: must be 0"},
-		{"fast", 0, `line 2: rate: "fast" is not a number`},
+		{"0", 0, false, ""}, // no limit
+		{"0.5", 0.5, false, ""},
+		{"20", 20, false, ""},
+		{"auto", 0, true, ""},
+		{"Auto", 0, true, ""},
+		{"-1", 0, false, "rate: must be a number of requests per second (0 for no limit) or auto"},
+		{".nan", 0, false, "rate: must be a number"},
+		{".inf", 0, false, "rate: must be a number"},
+		{"fast", 0, false, `line 2: rate: "fast" is not a number of requests per second (0 for no limit) or auto`},
+		{"[1]", 0, false, `line 2: rate: a list is not a number`},
 	} {
 		j, err := Parse([]byte("provider: x\nrate: "+tt.val+"\nfields:\n  id: A\n"), env(nil))
 		if tt.err != "" {
@@ -155,8 +159,35 @@ func TestParseRate(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || j.Rate != tt.want {
-			t.Errorf("rate: %s: %v, %v; want %v", tt.val, j, err, tt.want)
+		if err != nil || j.Rate != tt.want || j.RateAuto != tt.auto {
+			t.Errorf("rate: %s: %v, %v; want %v (auto %v)", tt.val, j, err, tt.want, tt.auto)
+		}
+	}
+}
+
+func TestParseRateFlag(t *testing.T) {
+	for _, tt := range []struct {
+		val  string
+		want float64
+		auto bool
+		ok   bool
+	}{
+		{"0", 0, false, true},
+		{"12.5", 12.5, false, true},
+		{"auto", 0, true, true},
+		{" AUTO ", 0, true, true},
+		{"-3", 0, false, false},
+		{"NaN", 0, false, false},
+		{"Inf", 0, false, false},
+		{"fast", 0, false, false},
+		{"", 0, false, false},
+	} {
+		r, auto, err := ParseRate(tt.val)
+		if (err == nil) != tt.ok || r != tt.want || auto != tt.auto {
+			t.Errorf("ParseRate(%q) = %v, %v, %v; want %v, %v, ok %v", tt.val, r, auto, err, tt.want, tt.auto, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "or auto") {
+			t.Errorf("ParseRate(%q): error %q does not name the forms", tt.val, err)
 		}
 	}
 }
@@ -265,7 +296,7 @@ func TestParseReportsEveryTypeError(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	want := "line 2: rate: \"fast\" is not a number\nline 3: concurrency: \"lots\" is not a whole number"
+	want := "line 2: rate: \"fast\" is not a number of requests per second (0 for no limit) or auto\nline 3: concurrency: \"lots\" is not a whole number"
 	if err.Error() != want {
 		t.Errorf("error\n%s\nwant\n%s", err, want)
 	}

@@ -43,6 +43,7 @@ type Summary struct {
 	// Rate is the job's rate (requests per second for all workers; 0 no
 	// limit) and Concurrency its requests in flight.
 	Rate        float64 `json:"rate"`
+	RateAuto    bool    `json:"rate_auto,omitempty"`
 	Concurrency int     `json:"concurrency,omitempty"`
 	// SettledRate is the rate the adaptive pacer settled at, below Rate
 	// when the vendor throttled; 0 when not measured.

@@ -16,17 +16,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/onboardhq/onboard/batch"
 	"github.com/onboardhq/onboard/batch/job"
 	"github.com/onboardhq/onboard/batch/ledger"
+	"github.com/onboardhq/onboard/batch/pacer"
 	"github.com/onboardhq/onboard/batch/report"
 	"github.com/onboardhq/onboard/batch/source"
 	"github.com/onboardhq/onboard/providers"
@@ -73,6 +76,7 @@ type Options struct {
 	Out         string
 	Endpoint    string
 	Rate        float64 // < 0: the job's
+	RateAuto    bool    // rate: auto, overriding the job's
 	Concurrency int     // 0: the job's
 	BOM         bool
 	Ledger      string
@@ -179,8 +183,10 @@ func (r *run) run(ctx context.Context) Outcome {
 	if o.Endpoint != "" {
 		j.Endpoint = o.Endpoint
 	}
-	if o.Rate >= 0 {
-		j.Rate = o.Rate
+	if o.RateAuto {
+		j.Rate, j.RateAuto = 0, true
+	} else if o.Rate >= 0 {
+		j.Rate, j.RateAuto = o.Rate, false
 	}
 	if o.Concurrency > 0 {
 		j.Concurrency = o.Concurrency
@@ -301,7 +307,7 @@ func (r *run) run(ctx context.Context) Outcome {
 		}
 	}
 	o.Log.Info("run starting", "provider", p.Desc.Name, "input", p.Src.Name(), "encoding", p.Src.Encoding(), "delimiter", string(p.Src.Delimiter()),
-		"rate", j.Rate, "concurrency", j.Concurrency, "out", r.outDir, "ledger", ledgerPath)
+		"rate", rateText(j), "concurrency", j.Concurrency, "out", r.outDir, "ledger", ledgerPath)
 	var bl batch.Ledger
 	if led != nil {
 		bl = led
@@ -319,6 +325,7 @@ func (r *run) run(ctx context.Context) Outcome {
 		Ledger:      bl,
 		Recheck:     o.Recheck,
 		Rate:        j.Rate,
+		RateAuto:    j.RateAuto,
 		Concurrency: j.Concurrency,
 		Attempts:    j.Retry.Attempts,
 		MaxWait:     j.Retry.MaxWait,
@@ -370,7 +377,8 @@ func (r *run) run(ctx context.Context) Outcome {
 	s.Stopped, s.InFlight = res.Stopped, res.InFlight
 	s.Reports = rw.Paths()
 	s.Encoding, s.Delimiter = p.Src.Encoding(), string(p.Src.Delimiter())
-	s.Rate, s.Concurrency = j.Rate, j.Concurrency
+	s.Rate, s.RateAuto, s.Concurrency = j.Rate, j.RateAuto, j.Concurrency
+	s.SettledRate = math.Round(res.SettledRate*10) / 10
 	if ledgerPath != "" {
 		s.Reports["ledger"] = ledgerPath
 	}
@@ -382,7 +390,7 @@ func (r *run) run(ctx context.Context) Outcome {
 			endErr = fmt.Errorf("summary.json could not be written: %w", err)
 		}
 	}
-	if err := rw.WriteHTML(*s, nil); err != nil {
+	if err := rw.WriteHTML(*s, timeline(res.Timeline)); err != nil {
 		o.Log.Error("report.html could not be written", "err", err)
 	}
 	return Outcome{Code: code, Err: endErr, Summary: s, Result: res, OutDir: r.outDir}
@@ -485,4 +493,21 @@ func Serve(h http.Handler, addr string) (url string, stop func(), err error) {
 func isRegular(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// rateText is the job's rate as a person wrote it.
+func rateText(j *job.Job) string {
+	if j.RateAuto {
+		return "auto"
+	}
+	return strconv.FormatFloat(j.Rate, 'f', -1, 64)
+}
+
+// timeline turns the pacer's record into the report page's chart.
+func timeline(ps []pacer.Second) report.Timeline {
+	t := make(report.Timeline, 0, len(ps))
+	for _, p := range ps {
+		t = append(t, report.Second{At: p.At, Requests: p.Granted, Throttled: p.Throttled})
+	}
+	return t
 }

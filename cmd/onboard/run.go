@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/onboardhq/onboard/batch"
+	"github.com/onboardhq/onboard/batch/job"
 	"github.com/onboardhq/onboard/batch/progress"
 	"github.com/onboardhq/onboard/batch/runner"
 	"github.com/onboardhq/onboard/batch/source"
@@ -23,7 +24,7 @@ type runOptions struct {
 	in          inputFlags
 	out         string
 	endpoint    string
-	rate        float64
+	rate        string
 	concurrency int
 	sandbox     bool
 	bom         bool
@@ -76,8 +77,8 @@ another run of this job is in progress (nothing was sent).`,
 	f.StringVar(&o.in.delimiter, "delimiter", "", "input delimiter: , ; tab | (default: detect from the header)")
 	f.StringVar(&o.out, "out", "", "folder for the reports (default: a new folder <job dir>/onboard-out/<UTC time>/)")
 	f.StringVar(&o.endpoint, "endpoint", "", "vendor base URL (overrides the job's endpoint:)")
-	f.Float64Var(&o.rate, "rate", -1, "requests per second, all workers together; 0 means no limit (default: the job's rate:, else 5)")
-	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight at once (default: the job's concurrency:, else 4)")
+	f.StringVar(&o.rate, "rate", "", "most requests per second, all workers together, retries and lookups included, never exceeded; 0 means no limit; auto finds the vendor's limit (default: the job's rate:, which is 5 when the job sets none)")
+	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight at once, 1 to 256 (default: the job's concurrency:, which is 4 when the job sets none)")
 	f.BoolVar(&o.sandbox, "sandbox", false, "send everything to the provider's built-in sandbox on loopback, with its credentials")
 	f.BoolVar(&o.bom, "bom", false, "start the report CSVs with a UTF-8 BOM so that Excel shows accents")
 	f.StringVar(&o.ledger, "ledger", "", "ledger database (default: the job's ledger:, else <job>.ledger.db next to the job file)")
@@ -98,6 +99,13 @@ func (a *app) run(o *runOptions) error {
 			return fail(exitNotSent, "%v", err)
 		}
 		defer stop()
+	}
+	rate, auto := -1.0, false
+	if o.rate != "" {
+		var err error
+		if rate, auto, err = job.ParseRate(o.rate); err != nil {
+			return fail(exitNotSent, "--rate: %v", err)
+		}
 	}
 	ctx, hard, stop := a.context()
 	defer stop()
@@ -133,7 +141,8 @@ func (a *app) run(o *runOptions) error {
 		Input:       o.in.runnerInput(),
 		Out:         o.out,
 		Endpoint:    o.endpoint,
-		Rate:        o.rate,
+		Rate:        rate,
+		RateAuto:    auto,
 		Concurrency: o.concurrency,
 		BOM:         o.bom,
 		Ledger:      o.ledger,
@@ -162,7 +171,7 @@ func (a *app) run(o *runOptions) error {
 	c := s.Counts
 	attrs := []any{"rows", c.Rows, "created", c.Created, "exists", c.Exists, "skipped", c.Skipped, "failed", c.Failed,
 		"failed_new", c.FailedNew, "failed_known", c.FailedKnown, "not_attempted", c.NotAttempted,
-		"requests", s.Requests, "retries", s.Retries, "seconds", roundTenth(s.Seconds), "out", out.OutDir, "exit_code", out.Code}
+		"requests", s.Requests, "retries", s.Retries, "throttled", s.Throttled, "settled_rate", s.SettledRate, "seconds", roundTenth(s.Seconds), "out", out.OutDir, "exit_code", out.Code}
 	failures := s.Reports["failures"]
 	switch {
 	case out.Err != nil && out.Code == exitStopped:

@@ -49,6 +49,10 @@ const (
 	latencyConc     = 16
 	overheadConc    = 8
 	rateConc        = 8
+	// The hidden-limit figures (issue 13): onboard is not told the limit.
+	targetLimitShare = 0.95 // rows/s over the whole process at least this share of the limit
+	targetLimit429   = 0.03 // at most this share of creates answered 429
+	limitConc        = 8
 )
 
 type config struct {
@@ -67,6 +71,20 @@ type config struct {
 	benchPkgs string
 	benchTime string
 	waitQuiet time.Duration
+	figures   string
+}
+
+// want reports whether the figure group name is among -figures.
+func (c config) want(name string) bool {
+	if c.figures == "" || c.figures == "all" {
+		return true
+	}
+	for _, f := range strings.Split(c.figures, ",") {
+		if strings.TrimSpace(f) == name {
+			return true
+		}
+	}
+	return false
 }
 
 func main() {
@@ -108,6 +126,7 @@ func main() {
 	flag.StringVar(&c.benchPkgs, "bench-pkgs", "./...", "packages of the Go benchmarks")
 	flag.StringVar(&c.benchTime, "benchtime", "1s", "go test -benchtime")
 	flag.DurationVar(&c.waitQuiet, "wait-quiet", 3*time.Minute, "before each measured run, wait while other processes keep the CPU busy, up to this much in all")
+	flag.StringVar(&c.figures, "figures", "all", "the figure groups to run, comma-separated: overhead, rate, latency, memory, limits (or all); -gobench=false leaves out the Go benchmarks")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun:", err)
@@ -201,7 +220,20 @@ func run(c config) error {
 	logf("generating inputs in %s", dir)
 	files := map[int]string{}
 	sizes := map[int]int64{}
-	for _, n := range []int{c.rows, c.big, c.rateRows, c.latRows} {
+	var need []int
+	if c.want("overhead") || c.want("memory") {
+		need = append(need, c.rows)
+	}
+	if c.want("memory") {
+		need = append(need, c.big)
+	}
+	if c.want("rate") || c.want("limits") {
+		need = append(need, c.rateRows)
+	}
+	if c.want("latency") {
+		need = append(need, c.latRows)
+	}
+	for _, n := range need {
 		if _, ok := files[n]; ok {
 			continue
 		}
@@ -213,25 +245,41 @@ func run(c config) error {
 		files[n], sizes[n] = path, size
 	}
 	bodies := filepath.Join(dir, fmt.Sprintf("bodies-%d.jsonl", c.rows))
-	if err := writeBodies(bodies, c.rows); err != nil {
-		return err
+	if c.want("overhead") {
+		if err := writeBodies(bodies, c.rows); err != nil {
+			return err
+		}
 	}
 
 	// 1. Overhead, and the 100k run memory figure.
-	if err := h.overhead(files[c.rows], bodies); err != nil {
-		return err
+	if c.want("overhead") {
+		if err := h.overhead(files[c.rows], bodies); err != nil {
+			return err
+		}
 	}
 	// 2. Rate accuracy.
-	if err := h.rate(files[c.rateRows]); err != nil {
-		return err
+	if c.want("rate") {
+		if err := h.rate(files[c.rateRows]); err != nil {
+			return err
+		}
 	}
 	// 3. Latency hiding.
-	if err := h.latency(files[c.latRows]); err != nil {
-		return err
+	if c.want("latency") {
+		if err := h.latency(files[c.latRows]); err != nil {
+			return err
+		}
 	}
 	// 4, 5. Memory and validation speed.
-	if err := h.memory(files[c.rows], files[c.big], sizes[c.big]); err != nil {
-		return err
+	if c.want("memory") {
+		if err := h.memory(files[c.rows], files[c.big], sizes[c.big]); err != nil {
+			return err
+		}
+	}
+	// 6. Hidden limits.
+	if c.want("limits") {
+		if err := h.limits(files[c.rateRows]); err != nil {
+			return err
+		}
 	}
 
 	var gb *goBenchRun
@@ -265,6 +313,8 @@ type runResult struct {
 	stats   providers.SandboxStats
 	snap    snapshot
 	problem string // why the run does not count, "" when it does
+	// throttled counts creates answered 429 by the hidden limit.
+	throttled int
 }
 
 func (r runResult) rowsPerSec() float64 { return float64(r.sum.Counts.Rows) / r.p.Wall.Seconds() }
@@ -279,6 +329,10 @@ type runSpec struct {
 	latency   time.Duration
 	noLedger  bool
 	keepTimes bool
+	// rateArg, when set, is --rate instead of rate (auto, say); limit is
+	// the sandbox's hidden limit (Limit 0: none).
+	rateArg string
+	limit   providers.SandboxOptions
 	// feed, when set, writes the input to onboard's standard input (--input
 	// -); it sees the sandbox's recorder, to time stalls by what arrived.
 	feed func(w *io.PipeWriter, rec *recorder)
@@ -287,7 +341,7 @@ type runSpec struct {
 // onboardRun runs `onboard run` over spec.input against a fresh sandbox and
 // checks that every row was created exactly once.
 func (h *harness) onboardRun(s runSpec) (runResult, error) {
-	sv, err := serve(s.latency, s.keepTimes)
+	sv, err := serveLimited(s.latency, s.keepTimes, s.limit)
 	if err != nil {
 		return runResult{}, err
 	}
@@ -311,8 +365,12 @@ func (h *harness) onboardRun(s runSpec) (runResult, error) {
 		go s.feed(pw, sv.rec)
 		stdin = pr
 	}
+	rate := strconv.FormatFloat(s.rate, 'f', -1, 64)
+	if s.rateArg != "" {
+		rate = s.rateArg
+	}
 	args := []string{"run", "--job", s.job, "--input", s.input, "--endpoint", sv.url,
-		"--rate", strconv.FormatFloat(s.rate, 'f', -1, 64), "--concurrency", strconv.Itoa(s.conc),
+		"--rate", rate, "--concurrency", strconv.Itoa(s.conc),
 		"--out", filepath.Join(out, "reports"), "--progress", "never", "--quiet"}
 	if s.noLedger {
 		args = append(args, "--no-ledger")
@@ -328,6 +386,9 @@ func (h *harness) onboardRun(s runSpec) (runResult, error) {
 	p.Rows = s.rows
 	h.procs = append(h.procs, p)
 	r := runResult{p: p, stats: sv.sb.Stats(), snap: sv.rec.snapshot()}
+	if sv.limit != nil {
+		r.throttled = sv.limit.throttles()
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	h.sandboxHeapMiB = float64(ms.HeapAlloc) / (1 << 20)
@@ -558,6 +619,48 @@ func (h *harness) rate(input string) error {
 		"shortest gap between two creates %s (the pacer's interval is %s); wall time %.2f s.",
 		r.snap.N, r.snap.span().Seconds(), idle.Seconds(), r.snap.after(50*time.Millisecond), 1+int(50*time.Millisecond/(time.Duration(float64(time.Second)/targetRate))),
 		r.snap.peakWindow(time.Second), r.snap.minGap().Round(time.Microsecond), time.Duration(float64(time.Second)/targetRate), r.p.Wall.Seconds()))
+	return nil
+}
+
+// limits runs the hidden-limit figures of issue 13: 2,000 rows against a
+// sandbox whose creates are limited by a token bucket onboard is not told
+// about. Goals: the whole process averages at least 95% of the limit, at
+// most 3% of the creates are answered 429, no row fails, exit 0.
+func (h *harness) limits(input string) error {
+	n := h.c.rateRows
+	for _, x := range []struct {
+		id, name string
+		limit    float64
+		bare     bool
+		rate     string
+	}{
+		{"6a", "hidden limit 50/s, 429 with `Retry-After: 1`, `--rate 1000`", 50, false, "1000"},
+		{"6b", "hidden limit 50/s, bare 429s (no Retry-After), `--rate 1000`", 50, true, "1000"},
+		{"6c", "hidden limit 100/s, 429 with `Retry-After: 1`, `--rate auto`", 100, false, "auto"},
+	} {
+		label := "limit " + x.id
+		r, err := h.onboardRun(runSpec{label: label, job: h.job, input: input, rows: n, conc: limitConc, rateArg: x.rate, keepTimes: true,
+			limit: providers.SandboxOptions{Limit: x.limit, NoRetryAfter: x.bare}})
+		if err != nil {
+			return err
+		}
+		name := fmt.Sprintf("Hidden limit: %s rows, %s, concurrency %d", thousands(n), x.name, limitConc)
+		target := fmt.Sprintf("≥ %.0f%% of the limit over the whole run, ≤ %.0f%% of creates answered 429, 0 failed, exit 0", targetLimitShare*100, targetLimit429*100)
+		if r.problem != "" {
+			h.add(x.id, name, "run broken: "+r.problem, target, "**FAIL**")
+			continue
+		}
+		perSec := float64(n) / r.p.Wall.Seconds()
+		share := perSec / x.limit
+		sent := r.snap.N
+		wasted := float64(r.throttled) / float64(max(sent, 1))
+		m := fmt.Sprintf("%.1f rows/s = **%.1f%%** of %.0f; %d of %d creates answered 429 (**%.1f%%**); settled at %.1f/s; exit %d",
+			perSec, share*100, x.limit, r.throttled, sent, wasted*100, r.sum.SettledRate, r.p.ExitCode)
+		h.add(x.id, name, m, target, passFail(share >= targetLimitShare && wasted <= targetLimit429), label)
+		h.notes = append(h.notes, fmt.Sprintf("%s: wall %.2f s for %d rows (ideal at the limit %.1f s); creates over %.2f s at the sandbox; "+
+			"most creates accepted or not in any one-second window %d; the summary counts %d throttled, %d retries.",
+			x.id, r.p.Wall.Seconds(), n, float64(n)/x.limit, r.snap.span().Seconds(), r.snap.peakWindow(time.Second), r.sum.Throttled, r.sum.Retries))
+	}
 	return nil
 }
 

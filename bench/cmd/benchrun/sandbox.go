@@ -16,27 +16,96 @@ import (
 )
 
 // served is one cognigy sandbox on a loopback listener, behind a recorder
-// that sees every create request as it arrives.
+// that sees every create request as it arrives (and, for the hidden-limit
+// figures, a token bucket between them).
 type served struct {
-	sb  *cognigy.Sandbox
-	rec *recorder
-	url string
-	srv *http.Server
+	sb    *cognigy.Sandbox
+	rec   *recorder
+	limit *limiter // nil without a hidden limit
+	url   string
+	srv   *http.Server
 }
 
 // serve starts a fresh sandbox (it starts empty, so every run creates all
 // its users). keepTimes records the arrival time of every create, for the
 // rate figures.
 func serve(latency time.Duration, keepTimes bool) (*served, error) {
+	return serveLimited(latency, keepTimes, providers.SandboxOptions{})
+}
+
+// serveLimited is serve with a hidden limit on creates: lim.Limit per
+// second (burst lim.Limit), answered 429 with Retry-After: 1 unless
+// lim.NoRetryAfter, as providers.SandboxOptions describes it. The
+// sandbox kit does not enforce Limit yet, so the bucket is this harness's
+// own (limiter); once the kit does, pass the options to the sandbox
+// instead.
+func serveLimited(latency time.Duration, keepTimes bool, lim providers.SandboxOptions) (*served, error) {
 	sb := cognigy.NewSandbox(providers.SandboxOptions{Latency: latency, Seed: 1})
-	rec := &recorder{next: sb, keepTimes: keepTimes}
+	var next http.Handler = sb
+	var l *limiter
+	if lim.Limit > 0 {
+		l = &limiter{next: sb, rate: lim.Limit, burst: lim.Limit, tokens: lim.Limit, retryAfter: !lim.NoRetryAfter}
+		next = l
+	}
+	rec := &recorder{next: next, keepTimes: keepTimes}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	srv := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	return &served{sb: sb, rec: rec, url: "http://" + ln.Addr().String(), srv: srv}, nil
+	return &served{sb: sb, rec: rec, limit: l, url: "http://" + ln.Addr().String(), srv: srv}, nil
+}
+
+// limiter is a vendor's hidden rate limit on creates: a token bucket of
+// rate per second holding at most burst (full at the start), that answers
+// 429 when empty, in Cognigy's problem format.
+type limiter struct {
+	next        http.Handler
+	rate, burst float64
+	retryAfter  bool
+
+	mu        sync.Mutex
+	tokens    float64
+	last      time.Time
+	throttled int
+}
+
+func (l *limiter) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost || req.URL.Path != api.UsersPath {
+		l.next.ServeHTTP(w, req)
+		return
+	}
+	now := time.Now()
+	l.mu.Lock()
+	if !l.last.IsZero() {
+		l.tokens = min(l.burst, l.tokens+now.Sub(l.last).Seconds()*l.rate)
+	}
+	l.last = now
+	ok := l.tokens >= 1
+	if ok {
+		l.tokens--
+	} else {
+		l.throttled++
+	}
+	l.mu.Unlock()
+	if ok {
+		l.next.ServeHTTP(w, req)
+		return
+	}
+	if l.retryAfter {
+		w.Header().Set("Retry-After", "1")
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, _ = io.WriteString(w, `{"type":"about:blank","title":"Too Many Requests","status":429,"detail":"rate limit exceeded"}`+"\n")
+}
+
+// throttles returns how many creates were answered 429.
+func (l *limiter) throttles() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.throttled
 }
 
 func (s *served) close() { _ = s.srv.Close() }
