@@ -80,6 +80,9 @@ func (r *Reader) next() (*Row, error) {
 		if errors.As(err, &pe) {
 			return r.quoteRow(pe, rec, from, text), nil
 		}
+		if errors.Is(err, errTooLarge) {
+			return r.tooLarge(from, text)
+		}
 		if err != nil {
 			return nil, r.fatal(err, from, text)
 		}
@@ -290,14 +293,17 @@ func (r *Reader) fatal(err error, from int, text []byte) error {
 	row := line - r.extra
 	if errors.Is(err, errTooLarge) {
 		return &FatalError{File: r.name, Line: line, Row: row, Err: err,
-			Msg: fmt.Sprintf("a row of over %s starts here; the file is damaged (a quoted value that is never closed?) or not a CSV export", sizeText(r.limit))}
+			Msg: fmt.Sprintf("a row of over %s starts here; the file is damaged (a quoted value that is never closed?) or not a CSV export", sizeText(int64(r.limit)))}
 	}
 	return &FatalError{File: r.name, Line: line, Row: row, Err: err, Msg: "cannot read on: " + err.Error()}
 }
 
-func sizeText(n int) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB (%d bytes)", float64(n)/(1<<20), n)
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
