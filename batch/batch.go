@@ -388,6 +388,10 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 			e.fail(o, report.StageInput, fmt.Sprintf("row %d: %v", row.Num, row.Err), 0, 0)
 			continue
 		}
+		if err := row.TextError(e.cfg.Plan.UsesColumn); err != nil {
+			e.fail(o, report.StageInput, fmt.Sprintf("row %d: %s, %v", row.Num, src.Name(), err), 0, 0)
+			continue
+		}
 		rec, probs, secrets := e.cfg.Plan.Apply(row.Cells)
 		if len(probs) > 0 {
 			e.fail(o, report.StageMapping, fmt.Sprintf("row %d: %s", row.Num, joinProblems(probs)), 0, 0)

@@ -193,21 +193,40 @@ func indexNonASCII(p []byte) int {
 	return -1
 }
 
-// validUTF8 reports whether p is UTF-8, a rune cut at the end of a peek
-// (not atEOF) allowed.
-func validUTF8(p []byte, atEOF bool) bool {
-	if utf8.Valid(p) {
-		return true
-	}
-	if atEOF {
-		return false
-	}
-	for i := 1; i < utf8.UTFMax && i <= len(p); i++ {
-		if utf8.RuneStart(p[len(p)-i]) {
-			return !utf8.FullRune(p[len(p)-i:]) && utf8.Valid(p[:len(p)-i])
+// looksUTF8 weighs the evidence of p for UTF-8: the valid multi-byte
+// sequences it holds against its bytes that are not UTF-8 (a rune cut at
+// the end of a peek, not atEOF, is neither). A code page's accented
+// letters are almost never valid UTF-8 by chance (that needs an accented
+// capital followed by a symbol), while one stray byte in a UTF-8 export
+// is common: a pasted name, a damaged cell. So valid sequences win unless
+// the invalid bytes outnumber them; rows holding the invalid bytes then
+// fail on their own (see Row.BadColumns), and no name is read as mojibake.
+func looksUTF8(p []byte, atEOF bool) bool {
+	valid, invalid := utf8Evidence(p, atEOF)
+	return invalid == 0 || valid > 0 && valid >= invalid
+}
+
+// utf8Evidence counts p's valid multi-byte sequences and its bytes that
+// are not part of one.
+func utf8Evidence(p []byte, atEOF bool) (valid, invalid int) {
+	for i := 0; i < len(p); {
+		j := indexNonASCII(p[i:])
+		if j < 0 {
+			break
 		}
+		i += j
+		r, size := utf8.DecodeRune(p[i:])
+		switch {
+		case r != utf8.RuneError || size > 1:
+			valid++
+		case !atEOF && !utf8.FullRune(p[i:]):
+			return valid, invalid // cut by the peek
+		default:
+			invalid++
+		}
+		i += size
 	}
-	return false
+	return valid, invalid
 }
 
 // lateDecoder passes ASCII through until the first other byte, then
@@ -247,7 +266,7 @@ func (d *lateDecoder) Read(p []byte) (int, error) {
 }
 
 func (d *lateDecoder) decide(window []byte, atEOF bool) {
-	if validUTF8(window, atEOF) {
+	if looksUTF8(window, atEOF) {
 		d.r = d.br
 		d.setLabel("UTF-8")
 		return

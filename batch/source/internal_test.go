@@ -103,7 +103,7 @@ func TestPlausibility(t *testing.T) {
 	}
 }
 
-func TestValidUTF8(t *testing.T) {
+func TestLooksUTF8(t *testing.T) {
 	for _, tt := range []struct {
 		p     string
 		atEOF bool
@@ -116,9 +116,13 @@ func TestValidUTF8(t *testing.T) {
 		{"ab\xff", false, false},
 		{"a\xe9b", false, false},
 		{"", false, true},
+		{"Jos\xc3\xa9\nJos\xe9\n", true, true},                  // one stray byte in UTF-8
+		{"Jos\xe9 M\xfcller Fran\xe7ois \xc3\xa9", true, false}, // a code page, one sequence by chance
+		{strings.Repeat("\xc3\xa9", 5) + strings.Repeat("\xe9", 5), true, true}, // a tie goes to UTF-8
+		{strings.Repeat("\xc3\xa9", 5) + strings.Repeat("\xe9", 6), true, false},
 	} {
-		if got := validUTF8([]byte(tt.p), tt.atEOF); got != tt.want {
-			t.Errorf("validUTF8(%q, %v) = %v", tt.p, tt.atEOF, got)
+		if got := looksUTF8([]byte(tt.p), tt.atEOF); got != tt.want {
+			t.Errorf("looksUTF8(%q, %v) = %v", tt.p, tt.atEOF, got)
 		}
 	}
 }

@@ -95,8 +95,8 @@ func (r *Reader) next() (*Row, error) {
 		}
 		full, rerr := r.fit(row, rec)
 		r.project(row, full)
-		if rerr == nil {
-			rerr = r.checkText(row)
+		if terr := r.checkText(row); rerr == nil {
+			rerr = terr
 		}
 		if rerr != nil {
 			row.Err = rerr
@@ -202,21 +202,25 @@ func (r *Reader) fit(row *Row, rec []string) ([]string, error) {
 		Msg: fmt.Sprintf("%d values but the header has %d columns; extra %s after column %q (an unquoted delimiter inside a value?)", n, r.width, quoteRange(rec[r.width:n], "values"), r.fileHeader[r.width-1])}
 }
 
-// checkText fails a row holding text that did not decode (shown as U+FFFD)
-// or a NUL byte, and makes its cells valid UTF-8.
+// checkText looks for text that did not decode (shown as U+FFFD) and for
+// NUL bytes. A NUL fails the row: the file is damaged. Text that did not
+// decode marks its cells in BadColumns and is made valid UTF-8: only a row
+// that uses such a cell fails (Row.TextError), so that one stray byte in
+// a column nobody reads costs nothing.
 func (r *Reader) checkText(row *Row) error {
 	var err error
 	for i, c := range row.Cells {
-		bad := ""
 		switch {
-		case strings.ContainsRune(c, utf8.RuneError):
-			bad = fmt.Sprintf("is not valid %s text (shown as \uFFFD); pass --encoding to say how the file was saved (%s)", r.Encoding(), strings.Join(EncodingNames(), ", "))
-			row.Cells[i] = strings.ToValidUTF8(c, "\uFFFD")
 		case strings.IndexByte(c, 0) >= 0:
-			bad = "holds a NUL byte; the file is damaged or not a CSV export"
-		}
-		if bad != "" && err == nil {
-			err = &RowError{Row: row.Num, Line: row.Line, Column: r.header[i], Msg: bad, Err: ErrText}
+			if err == nil {
+				err = &RowError{Row: row.Num, Line: row.Line, Column: r.header[i], Err: ErrText,
+					Msg: "holds a NUL byte; the file is damaged or not a CSV export"}
+			}
+		case strings.ContainsRune(c, utf8.RuneError):
+			row.Cells[i] = strings.ToValidUTF8(c, "\uFFFD")
+			row.BadColumns = append(row.BadColumns, i)
+			row.textErrs = append(row.textErrs, &RowError{Row: row.Num, Line: row.Line, Column: r.header[i], Err: ErrText,
+				Msg: fmt.Sprintf("is not valid %s text (shown as \uFFFD); fix the cell, or pass --encoding to say how the file was saved (%s)", r.Encoding(), strings.Join(EncodingNames(), ", "))})
 		}
 	}
 	return err

@@ -81,9 +81,30 @@ type Row struct {
 	// cells when the row is short).
 	Cells []string
 	// Err is set when the row cannot be used as it is (wrong number of
-	// fields, bad quoting, invalid text); Cells then hold what could be
-	// read. It is a *RowError.
+	// fields, bad quoting, a NUL byte, too large); Cells then hold what
+	// could be read. It is a *RowError.
 	Err error
+	// BadColumns lists the cells (indexes into Cells and Header) that held
+	// bytes which are not text in the file's encoding; they show U+FFFD
+	// there. The row is only unusable when it reads one of them: see
+	// TextError.
+	BadColumns []int
+
+	textErrs []*RowError // one per BadColumns
+}
+
+// TextError returns a *RowError (wrapping ErrText, naming the column) for
+// the first of the row's BadColumns that used reports as used, or nil
+// when the row uses none of them. A nil used means every column is used.
+// A row whose used cells hold invalid bytes must fail: its text would
+// reach the vendor as mojibake or U+FFFD.
+func (row *Row) TextError(used func(col int) bool) error {
+	for i, col := range row.BadColumns {
+		if used == nil || used(col) {
+			return row.textErrs[i]
+		}
+	}
+	return nil
 }
 
 // Errors a RowError wraps, for errors.Is.

@@ -249,13 +249,20 @@ func TestInvalidText(t *testing.T) {
 			if last.Err != nil || !reflect.DeepEqual(last.Cells, []string{"Ann", "Bern"}) {
 				t.Errorf("last row = %q, %v", last.Cells, last.Err)
 			}
+			if bad.Err != nil || !reflect.DeepEqual(bad.BadColumns, []int{0}) {
+				t.Fatalf("bad row: Err %v, BadColumns %v; want no Err, BadColumns [0]", bad.Err, bad.BadColumns)
+			}
+			if err := bad.TextError(func(col int) bool { return col == 1 }); err != nil {
+				t.Errorf("TextError when only City is used = %v", err)
+			}
+			terr := bad.TextError(nil)
 			var re *source.RowError
-			if !errors.As(bad.Err, &re) || !errors.Is(bad.Err, source.ErrText) || re.Row != tt.row || re.Line != tt.row || re.Column != "Name" {
-				t.Fatalf("err = %#v", bad.Err)
+			if !errors.As(terr, &re) || !errors.Is(terr, source.ErrText) || re.Row != tt.row || re.Line != tt.row || re.Column != "Name" {
+				t.Fatalf("TextError = %#v", terr)
 			}
 			for _, want := range []string{fmt.Sprintf("line %d", tt.row), `column "Name"`, "UTF-8", "--encoding"} {
-				if !strings.Contains(bad.Err.Error(), want) {
-					t.Errorf("%q does not mention %q", bad.Err, want)
+				if !strings.Contains(terr.Error(), want) {
+					t.Errorf("%q does not mention %q", terr, want)
 				}
 			}
 			if got := bad.Cells[0]; got != "Ren\uFFFD" {

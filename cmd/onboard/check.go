@@ -104,6 +104,11 @@ func (a *app) check(o *checkOptions) error {
 			report("input", row.Num, "", row.Err.Error())
 			continue
 		}
+		if err := row.TextError(p.plan.UsesColumn); err != nil {
+			bad++
+			report("input", row.Num, "", err.Error())
+			continue
+		}
 		rec, probs, _ := p.plan.Apply(row.Cells)
 		rowBad := false
 		for _, pr := range probs {
