@@ -143,7 +143,13 @@ func (t *Ticker) Done(report.Counts) {}
 // CountLines returns the number of data lines of a file no larger than max
 // bytes (0 when larger or unreadable), for a bar by rows. Quoted values
 // spanning lines make it an estimate; the bar only needs that.
+//
+// Anything but a regular file counts 0 without being opened: opening a
+// FIFO waits for its writer, and reading it would eat the input.
 func CountLines(path string, limit int64) int {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return 0
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0

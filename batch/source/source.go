@@ -188,32 +188,6 @@ type Reader struct {
 	err     error // sticky: io.EOF or a *FatalError
 }
 
-// Open opens path ("-" for standard input) and reads its header and first
-// row.
-func Open(path string, opts Options) (*Reader, error) {
-	if path == "-" {
-		return New("standard input", os.Stdin, 0, nil, opts)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &FatalError{File: path, Msg: friendlyOpen(err), Err: err}
-	}
-	var size int64
-	if st, err := f.Stat(); err == nil {
-		if st.IsDir() {
-			f.Close()
-			return nil, &FatalError{File: path, Msg: "is a folder, not a CSV file"}
-		}
-		size = st.Size()
-	}
-	r, err := New(path, f, size, f, opts)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return r, nil
-}
-
 func friendlyOpen(err error) string {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
