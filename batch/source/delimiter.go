@@ -1,6 +1,8 @@
 package source
 
 import (
+	"bytes"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -63,4 +65,32 @@ func countDelims(p []byte) ([4]int, []byte) {
 // LF pass through for encoding/csv.
 func validDelim(r rune) bool {
 	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+}
+
+// sepLine recognises the line "sep=X" that Excel writes at the top of a
+// CSV (File > Save As does not, but many tools do, for Excel to split the
+// columns whatever the locale) and reads: it returns X and the length of
+// the line with its line break, or 0 when p does not start with one. The
+// line may end in more of X (a sheet with empty cells after A1).
+func sepLine(p []byte) (rune, int) {
+	if len(p) < 5 || !strings.EqualFold(string(p[:4]), "sep=") {
+		return 0, 0
+	}
+	d, size := utf8.DecodeRune(p[4:])
+	if !validDelim(d) || d == utf8.RuneError {
+		return 0, 0
+	}
+	i := 4 + size
+	for bytes.HasPrefix(p[i:], p[4:4+size]) {
+		i += size
+	}
+	switch {
+	case i == len(p):
+		return d, i
+	case p[i] == '\n':
+		return d, i + 1
+	case p[i] == '\r' && i+1 < len(p) && p[i+1] == '\n':
+		return d, i + 2
+	}
+	return 0, 0
 }

@@ -78,6 +78,7 @@ func (r *Reader) chooseEncoding(br *bufio.Reader, peek []byte, atEOF bool, want 
 	case bytes.HasPrefix(peek, bomUTF16BE):
 		bom = "UTF-16BE"
 	}
+	r.bom = bom != ""
 	if w := strings.ToLower(strings.TrimSpace(want)); w != "" && w != "auto" {
 		e, ok := lookupEncoding(want)
 		if !ok {

@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 
 	"golang.org/x/text/transform"
@@ -170,6 +171,8 @@ type Reader struct {
 	encoding  atomic.Pointer[string]
 	delimiter rune
 	limit     int
+	bom       bool // the input started with a byte order mark
+	sepLine   bool // the input started with Excel's sep= line
 
 	tape    *tape
 	csv     *csv.Reader
@@ -222,12 +225,24 @@ func New(name string, r io.Reader, size int64, closer io.Closer, opts Options) (
 	text := bufio.NewReaderSize(transform.NewReader(dec, lineEndings{}), peekSize)
 	first, _ := text.Peek(peekSize)
 	rd.delimiter = opts.Delimiter
+	line := 1
+	if d, n := sepLine(first); n > 0 {
+		// Excel's "sep=;" line: it says the delimiter and is not the
+		// header. A spreadsheet does not show it, so it is no row.
+		text.Discard(n)
+		rd.sepLine = true
+		if rd.delimiter == 0 {
+			rd.delimiter = d
+		}
+		line, rd.extra, rd.lineOff = 2, 1, 1
+		first = first[n:]
+	}
 	if rd.delimiter == 0 {
 		rd.delimiter = sniffDelimiter(first)
 	} else if !validDelim(rd.delimiter) {
 		return nil, &FatalError{File: name, Msg: fmt.Sprintf("%q cannot be the delimiter; use one of , ; tab |", rd.delimiter)}
 	}
-	rd.tape = &tape{src: text, line: 1, limit: rd.limit}
+	rd.tape = &tape{src: text, line: line, limit: rd.limit}
 	rd.csv = rd.newCSV()
 	if err := rd.readHeader(); err != nil {
 		return nil, err
@@ -267,6 +282,20 @@ func (r *Reader) Encoding() string {
 }
 
 func (r *Reader) setEncoding(label string) { r.encoding.Store(&label) }
+
+// ExcelStyle reports whether the input looks written by Excel on Windows
+// for Excel: it started with a byte order mark, or it is UTF-16 or a
+// single-byte code page (Windows-1252 and the like). Reports written for
+// such an input want a BOM for Excel to show their accents. Like Encoding
+// it can change once while rows are read, when the start of the file is
+// plain ASCII.
+func (r *Reader) ExcelStyle() bool {
+	return r.bom || !strings.HasPrefix(r.Encoding(), "UTF-8")
+}
+
+// SepLine reports whether the input started with Excel's "sep=X" line,
+// which set the delimiter and was not read as the header.
+func (r *Reader) SepLine() bool { return r.sepLine }
 
 // Delimiter returns the detected (or given) delimiter.
 func (r *Reader) Delimiter() rune { return r.delimiter }
