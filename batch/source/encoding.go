@@ -127,7 +127,7 @@ func notText(p []byte) error {
 	case bytes.HasPrefix(p, []byte("PK\x03\x04")), bytes.HasPrefix(p, []byte("PK\x05\x06")):
 		return errors.New("this is an Excel workbook (.xlsx) or another zip file, not a CSV; in Excel use File > Save As > CSV UTF-8")
 	case bytes.HasPrefix(p, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return errors.New("this is an old Excel workbook (.xls), not a CSV; in Excel use File > Save As > CSV UTF-8")
+		return errors.New("this is an old Excel workbook (.xls) or a password-protected one, which onboard cannot read; in Excel use File > Save As > Excel Workbook (.xlsx), without a password, or CSV UTF-8")
 	case bytes.HasPrefix(p, []byte("%PDF")):
 		return errors.New("this is a PDF, not a CSV")
 	case bytes.HasPrefix(p, []byte{0x1F, 0x8B}):

@@ -37,6 +37,12 @@ func (r *Reader) readHeader() error {
 			break
 		}
 	}
+	return r.setHeader(rec, line, num)
+}
+
+// setHeader checks and keeps the header row rec, read on file line line
+// (row num).
+func (r *Reader) setHeader(rec []string, line, num int) error {
 	for len(rec) > 0 && strings.TrimSpace(rec[len(rec)-1]) == "" {
 		rec = rec[:len(rec)-1] // trailing empty columns, as spreadsheets write them
 	}
@@ -121,5 +127,3 @@ func undefuse(s string) string {
 	}
 	return s
 }
-
-// IsReport reports whether the input is one of onboard's reports fed back.

@@ -231,3 +231,32 @@ func TestTapeRestartKeepsReadAhead(t *testing.T) {
 		t.Errorf("%d bytes left pending", len(r.tape.pending))
 	}
 }
+
+func TestFormatKind(t *testing.T) {
+	for _, tt := range []struct {
+		code string
+		want dateKind
+	}{
+		{"General", notDate},
+		{"0.00", notDate},
+		{"00000", notDate},
+		{"dd.mm.yyyy", dateOnly},
+		{"[$-407]d. mmmm yyyy;@", dateOnly},
+		{"m/d/yy h:mm", dateTime},
+		{"yyyy-mm-dd\\ hh:mm:ss", dateTime},
+		{"h:mm AM/PM", notDate},
+		{"[h]:mm:ss", notDate},
+		{`"Day "0`, notDate},
+		{"[Red]0.00;[Blue]-0.00", notDate},
+		{"mmm-yy", dateOnly},
+	} {
+		if got := formatKind(tt.code); got != tt.want {
+			t.Errorf("formatKind(%q) = %v, want %v", tt.code, got, tt.want)
+		}
+	}
+	for id, want := range map[int]dateKind{0: notDate, 14: dateOnly, 17: dateOnly, 20: notDate, 22: dateTime, 49: notDate, 57: dateOnly} {
+		if got := numFmtKind(id, nil); got != want {
+			t.Errorf("numFmtKind(%d) = %v, want %v", id, got, want)
+		}
+	}
+}

@@ -71,6 +71,9 @@ func (r *Reader) Next() (*Row, error) {
 }
 
 func (r *Reader) next() (*Row, error) {
+	if r.xl != nil {
+		return r.nextSheetRow()
+	}
 	for {
 		rec, from, text, err := r.read()
 		if err == io.EOF {

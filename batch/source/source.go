@@ -65,6 +65,9 @@ type Options struct {
 	Delimiter rune
 	// MaxRecord bounds one row in bytes of text; 0 means MaxRecord.
 	MaxRecord int
+	// Sheet names the sheet to read when the input is an Excel workbook
+	// (case does not matter); "" reads the first one.
+	Sheet string
 }
 
 // Row is one data row.
@@ -171,8 +174,9 @@ type Reader struct {
 	encoding  atomic.Pointer[string]
 	delimiter rune
 	limit     int
-	bom       bool // the input started with a byte order mark
-	sepLine   bool // the input started with Excel's sep= line
+	bom       bool      // the input started with a byte order mark
+	sepLine   bool      // the input started with Excel's sep= line
+	xl        *workbook // the sheet read, when the input is an .xlsx
 
 	tape    *tape
 	csv     *csv.Reader
@@ -218,6 +222,13 @@ func New(name string, r io.Reader, size int64, closer io.Closer, opts Options) (
 		}
 		return nil, &FatalError{File: name, Msg: "the file is empty; it needs a header row and one row per person"}
 	}
+	if isZip(peek) {
+		if err := rd.newWorkbook(br, opts); err != nil {
+			rd.closeWorkbook()
+			return nil, err
+		}
+		return rd.first()
+	}
 	dec, err := rd.chooseEncoding(br, peek, len(peek) < peekSize, opts.Encoding)
 	if err != nil {
 		return nil, &FatalError{File: name, Msg: err.Error()}
@@ -247,21 +258,29 @@ func New(name string, r io.Reader, size int64, closer io.Closer, opts Options) (
 	if err := rd.readHeader(); err != nil {
 		return nil, err
 	}
-	row, err := rd.next()
+	return rd.first()
+}
+
+// first reads the first data row: a file with none is refused at once.
+func (r *Reader) first() (*Reader, error) {
+	row, err := r.next()
 	switch {
 	case err == io.EOF:
 		msg := "there are no rows under the header; the file needs one row per person"
-		if rd.isReport {
+		if r.isReport {
 			msg = "this report has no rows under its header: the run that wrote it had nothing to list"
 		}
-		return nil, &FatalError{File: name, Msg: msg}
+		r.closeWorkbook()
+		return nil, &FatalError{File: r.name, Msg: msg}
 	case err != nil:
+		r.closeWorkbook()
 		return nil, err
 	}
-	rd.pending = row
-	return rd, nil
+	r.pending = row
+	return r, nil
 }
 
+// IsReport reports whether the input is one of onboard's reports fed back.
 func (r *Reader) IsReport() bool { return r.isReport }
 
 // Header returns the column names, trimmed, in file order, without the
@@ -284,13 +303,13 @@ func (r *Reader) Encoding() string {
 func (r *Reader) setEncoding(label string) { r.encoding.Store(&label) }
 
 // ExcelStyle reports whether the input looks written by Excel on Windows
-// for Excel: it started with a byte order mark, or it is UTF-16 or a
-// single-byte code page (Windows-1252 and the like). Reports written for
+// for Excel: it is a workbook, it started with a byte order mark, or it
+// is UTF-16 or a single-byte code page (Windows-1252 and the like). Reports written for
 // such an input want a BOM for Excel to show their accents. Like Encoding
 // it can change once while rows are read, when the start of the file is
 // plain ASCII.
 func (r *Reader) ExcelStyle() bool {
-	return r.bom || !strings.HasPrefix(r.Encoding(), "UTF-8")
+	return r.bom || r.xl != nil || !strings.HasPrefix(r.Encoding(), "UTF-8")
 }
 
 // SepLine reports whether the input started with Excel's "sep=X" line,
@@ -306,8 +325,19 @@ func (r *Reader) Progress() (int64, int64) { return r.raw.n.Load(), r.size }
 
 // Close closes the underlying file.
 func (r *Reader) Close() error {
+	err := r.closeWorkbook()
 	if r.closer != nil {
-		return r.closer.Close()
+		if cerr := r.closer.Close(); err == nil {
+			err = cerr
+		}
 	}
-	return nil
+	return err
+}
+
+// closeWorkbook releases a workbook's temporary files.
+func (r *Reader) closeWorkbook() error {
+	if r.xl == nil {
+		return nil
+	}
+	return r.xl.close()
 }
