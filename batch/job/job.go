@@ -74,6 +74,7 @@ type ReportOptions struct {
 type InputOptions struct {
 	Encoding  string
 	Delimiter string
+	Sheet     string // the sheet of an Excel workbook; "" for the first
 }
 
 // file is the YAML shape; yaml's KnownFields rejects anything else.
@@ -92,6 +93,7 @@ type file struct {
 	Reports     *reportsFile      `yaml:"reports"`
 	Encoding    string            `yaml:"encoding"`
 	Delimiter   string            `yaml:"delimiter"`
+	Sheet       string            `yaml:"sheet"`
 }
 
 // whole is an int that refuses 1.5 (yaml would truncate it to 1).
@@ -203,7 +205,7 @@ func Parse(data []byte, getenv func(string) string) (*Job, error) {
 		Concurrency: DefaultConcurrency,
 		Retry:       Retry{Attempts: DefaultAttempts, MaxWait: DefaultMaxWait},
 		Ledger:      strings.TrimSpace(f.Ledger),
-		Reading:     InputOptions{Encoding: strings.TrimSpace(f.Encoding), Delimiter: f.Delimiter},
+		Reading:     InputOptions{Encoding: strings.TrimSpace(f.Encoding), Delimiter: f.Delimiter, Sheet: strings.TrimSpace(f.Sheet)},
 	}
 	if j.Provider == "" {
 		return nil, errors.New("provider: missing (`onboard providers` lists them)")

@@ -47,6 +47,7 @@ input cannot be used at all.`,
 	f.StringVar(&o.in.input, "input", "", "input CSV, or - for standard input (overrides the job's input:)")
 	f.StringVar(&o.in.encoding, "encoding", "", "input encoding: "+strings.Join(source.EncodingNames(), ", ")+" (default: detect)")
 	f.StringVar(&o.in.delimiter, "delimiter", "", "input delimiter: , ; tab | (default: detect)")
+	f.StringVar(&o.in.sheet, "sheet", "", "the sheet to read when the input is an Excel workbook (default: the first)")
 	f.IntVar(&o.previews, "previews", 3, "how many payloads to print")
 	f.IntVar(&o.list, "list", 50, "how many problems to list one by one (all are counted)")
 	return cmd
@@ -65,7 +66,15 @@ func (a *app) check(o *checkOptions) error {
 	}
 	defer p.src.Close()
 	out := a.stdout
-	fmt.Fprintf(out, "Checking %s with %s (%s, delimiter %s) for %s\n\n", p.src.Name(), p.job.Path, p.src.Encoding(), delimName(p.src.Delimiter()), p.desc.Title)
+	if sheet := p.src.Sheet(); sheet != "" {
+		fmt.Fprintf(out, "Checking %s, sheet %q, with %s for %s\n", p.src.Name(), sheet, p.job.Path, p.desc.Title)
+		if others := p.src.OtherSheets(); len(others) > 0 {
+			fmt.Fprintf(out, "Note: the workbook also has %s; pass --sheet (or sheet: in the job) to read another\n", quoteSheets(others))
+		}
+		fmt.Fprintln(out)
+	} else {
+		fmt.Fprintf(out, "Checking %s with %s (%s, delimiter %s) for %s\n\n", p.src.Name(), p.job.Path, p.src.Encoding(), delimName(p.src.Delimiter()), p.desc.Title)
+	}
 
 	var rows, bad int
 	kinds := map[problemKind]int{}
@@ -237,4 +246,15 @@ func delimName(r rune) string {
 		return "pipe"
 	}
 	return string(r)
+}
+
+func quoteSheets(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	if len(q) == 1 {
+		return "sheet " + q[0]
+	}
+	return "sheets " + strings.Join(q, ", ")
 }

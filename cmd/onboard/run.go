@@ -72,6 +72,7 @@ early (interrupted, or the vendor refused the credentials).`,
 	f.StringVar(&o.in.input, "input", "", "input CSV, or - for standard input (overrides the job's input:)")
 	f.StringVar(&o.in.encoding, "encoding", "", "input encoding: "+strings.Join(source.EncodingNames(), ", ")+" (default: detect)")
 	f.StringVar(&o.in.delimiter, "delimiter", "", "input delimiter: , ; tab | (default: detect from the header)")
+	f.StringVar(&o.in.sheet, "sheet", "", "the sheet to read when the input is an Excel workbook (default: the first)")
 	f.StringVar(&o.out, "out", "", "folder for the reports (default: a new folder under ./onboard-out/)")
 	f.StringVar(&o.endpoint, "endpoint", "", "vendor base URL (overrides the job's endpoint:)")
 	f.Float64Var(&o.rate, "rate", -1, "requests per second, all workers together; 0 means no limit (overrides the job's rate:)")

@@ -17,6 +17,7 @@ type inputFlags struct {
 	input     string
 	encoding  string
 	delimiter string
+	sheet     string
 }
 
 // prepared is a job bound to its provider, input and mapping: everything
@@ -51,7 +52,7 @@ func (a *app) prepare(jobPath string, in inputFlags) (*prepared, error) {
 	if j.Input == "" {
 		return nil, fail(exitNotSent, "%s: no input: set input: in the job file or pass --input FILE", jobPath)
 	}
-	opts := source.Options{Encoding: firstNonEmpty(in.encoding, j.Reading.Encoding)}
+	opts := source.Options{Encoding: firstNonEmpty(in.encoding, j.Reading.Encoding), Sheet: firstNonEmpty(in.sheet, j.Reading.Sheet)}
 	delim := firstNonEmpty(in.delimiter, j.Reading.Delimiter)
 	if delim != "" {
 		r, err := parseDelimiter(delim)
