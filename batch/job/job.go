@@ -124,7 +124,7 @@ var sections = map[string]struct {
 	name string
 	keys []string
 }{
-	"job.file":        {"", []string{"provider", "endpoint", "auth", "options", "input", "key", "rate", "concurrency", "fields", "retry", "ledger", "reports", "encoding", "delimiter"}},
+	"job.file":        {"", []string{"provider", "endpoint", "auth", "options", "input", "key", "rate", "concurrency", "fields", "retry", "ledger", "reports", "encoding", "delimiter", "sheet"}},
 	"job.retryFile":   {" in retry:", []string{"attempts", "max_wait"}},
 	"job.reportsFile": {" in reports:", []string{"bom"}},
 }
