@@ -39,6 +39,9 @@ func TestStrayByteKeepsUTF8(t *testing.T) {
 		{"row 150 of 200, with a BOM", "\xEF\xBB\xBF" + names(200, 150, "caf\xe9"), 151, []int{3}},
 		{"the stray byte is the first non-ASCII byte, after 64 KB of ASCII",
 			asciiHead + "x@example.com,Ann,Lee,caf\xe9\n" + strings.TrimPrefix(names(200, 0, ""), "Email,First,Last,Note\n"), 3002, []int{3}},
+		{"a stray byte in the first 64 KB, the accents after it",
+			"Email,First,Last,Note\n" + strings.Repeat("a@example.com,Ann,Lee,ok\n", 100) + "x@example.com,Ann,Lee,caf\xe9\n" +
+				strings.Repeat("a@example.com,Ann,Lee,ok\n", 3000) + strings.TrimPrefix(names(200, 0, ""), "Email,First,Last,Note\n"), 102, []int{3}},
 		{"two stray bytes", names(200, 7, "caf\xe9\xff"), 8, []int{3}},
 	}
 	for _, tt := range tests {

@@ -267,6 +267,12 @@ func (d *lateDecoder) Read(p []byte) (int, error) {
 }
 
 func (d *lateDecoder) decide(window []byte, atEOF bool) {
+	if valid, invalid := utf8Evidence(window, atEOF); valid == 0 && invalid > 0 && !atEOF {
+		// Only stray bytes so far: read on for evidence either way.
+		if more, err := d.br.Peek(evidenceSize); len(more) > len(window) {
+			window, atEOF = more, err != nil
+		}
+	}
 	if looksUTF8(window, atEOF) {
 		d.r = d.br
 		d.setLabel("UTF-8")

@@ -55,6 +55,12 @@ const MaxRecord = 4 << 20
 // peekSize is how much of the file decides the encoding and the delimiter.
 const peekSize = 64 << 10
 
+// evidenceSize is how far the encoding is looked for when the first
+// window holds bytes that are not UTF-8 but no UTF-8 letter either: one
+// stray byte early in a file whose accents come later must not make the
+// whole file a code page.
+const evidenceSize = 1 << 20
+
 // Options override what the reader would detect.
 type Options struct {
 	// Encoding is "" or "auto" to detect, or one of the names EncodingNames
@@ -214,7 +220,7 @@ func New(name string, r io.Reader, size int64, closer io.Closer, opts Options) (
 	if rd.limit <= 0 {
 		rd.limit = MaxRecord
 	}
-	br := bufio.NewReaderSize(rd.raw, peekSize)
+	br := bufio.NewReaderSize(rd.raw, evidenceSize)
 	peek, err := br.Peek(peekSize)
 	if len(peek) == 0 {
 		if err != nil && err != io.EOF {
