@@ -1,28 +1,34 @@
-// Package source reads an input CSV as a stream of numbered rows. It finds
-// out what a spreadsheet or HR system wrote (encoding from a BOM or from
-// invalid UTF-8, the delimiter from the header line, any line ending) so
-// that every later stage sees clean UTF-8 cells, and it numbers rows the way
-// a spreadsheet shows them (the header is row 1).
+// Package source reads an input CSV or Excel workbook (.xlsx) as a stream
+// of numbered rows. It finds out what a spreadsheet or HR system wrote
+// (encoding from a BOM or from the bytes, the delimiter from Excel's
+// "sep=" line or the header line, any line ending) so that every later
+// stage sees clean UTF-8 cells, and it numbers rows the way a spreadsheet
+// shows them (the header is row 1).
 //
 // encoding/csv does the parsing: the input header is only known at run time,
-// and a damaged row must fail alone, which gocsv cannot do.
+// and a damaged row must fail alone, which gocsv cannot do. Workbooks are
+// read with excelize (xlsx.go).
 //
 // Decisions worth knowing:
 //
-//   - Encoding. A BOM decides (UTF-8, UTF-16 LE/BE). Known binary formats
-//     (xlsx/zip, xls, PDF, gzip, NUL or control bytes) are refused at Open.
-//     Text that is valid UTF-8 is UTF-8. Otherwise it is one of the code
-//     pages Excel writes on Windows: Windows-1252 (western Europe, the
-//     Americas), Windows-1250 (Poland, Czechia, Slovakia, Hungary, Croatia,
-//     Romania) or ISO-8859-2. Each is tried on the first 64 KB and the text
-//     is scored (see plausibility): letters that belong together in one
-//     language score, symbols such as ³ £ ¹ ¥ touching letters, bytes the
-//     code page does not define and words mixing letters of unrelated
-//     languages (Dvoøák) cost. Ties go to Windows-1252. When the first 64 KB
-//     are plain ASCII, the choice is made at the first non-ASCII byte, on
-//     the 64 KB from there, so a file sorted by surname whose first accent
-//     comes late is still read right. Options.Encoding overrides all this
-//     (a BOM still wins over a single-byte code page).
+//   - Encoding. A BOM decides (UTF-8, UTF-16 LE/BE). A zip archive holding
+//     xl/workbook.xml is a workbook; other binary formats (zip, xls, PDF,
+//     gzip, NUL or control bytes) are refused at Open. Text whose valid
+//     UTF-8 sequences are at least as many as its invalid bytes is UTF-8
+//     (see looksUTF8); the cells holding the invalid bytes are marked in
+//     Row.BadColumns and fail their row only if it uses them. Otherwise it
+//     is one of the code pages Excel writes on Windows: Windows-1252
+//     (western Europe, the Americas), Windows-1250 (Poland, Czechia,
+//     Slovakia, Hungary, Croatia, Romania) or ISO-8859-2. Each is tried on
+//     the first 64 KB and the text is scored (see plausibility): letters
+//     that belong together in one language score, symbols such as ³ £ ¹ ¥
+//     touching letters, bytes the code page does not define and words
+//     mixing letters of unrelated languages (Dvoøák) cost. Ties go to
+//     Windows-1252. When the first 64 KB are plain ASCII, the choice is
+//     made at the first non-ASCII byte, on the 64 KB from there (1 MB when
+//     those hold only stray bytes), so a file sorted by surname whose first
+//     accent comes late is still read right. Options.Encoding overrides all
+//     this (a BOM still wins over a single-byte code page).
 //   - A header row with no data rows under it is a *FatalError from Open:
 //     nothing could be sent, and saying so before anything starts is clearer
 //     than a run that does nothing.
@@ -30,8 +36,8 @@
 //     the quoted value until the next quote. The reader keeps the text it
 //     handed to encoding/csv since the last record boundary (see tape), so
 //     the line where the quote opened fails alone and the lines it swallowed
-//     are read again as rows of their own. When a record grows past
-//     MaxRecord the reading stops with the line it started on.
+//     are read again as rows of their own. A record over MaxRecord fails
+//     alone too (see tooLarge) and reading goes on after it.
 package source
 
 import (
