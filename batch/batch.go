@@ -513,6 +513,10 @@ func (e *engine) dispatch(ctx, sendCtx, reqCtx context.Context) error {
 			e.fail(o, report.StageInput, fmt.Sprintf("row %d: %v", row.Num, row.Err), 0, 0)
 			continue
 		}
+		if err := row.TextError(e.cfg.Plan.UsesColumn); err != nil {
+			e.fail(o, report.StageInput, fmt.Sprintf("row %d: %s, %v", row.Num, src.Name(), err), 0, 0)
+			continue
+		}
 		rec, probs, secrets := e.cfg.Plan.Apply(row.Cells)
 		// Every problem of the row, as check lists them: a person fixes
 		// the row once, not once per run.

@@ -418,6 +418,21 @@ func parseTemplate(s string) ([]tmplPart, map[int]string, error) {
 // KeyColumn returns the key column's index in the header.
 func (p *Plan) KeyColumn() int { return p.keyIdx }
 
+// UsesColumn reports whether the plan reads input column i: the key
+// column or a column any field reads. A cell that no one reads can hold
+// anything without failing its row.
+func (p *Plan) UsesColumn(i int) bool {
+	if i == p.keyIdx {
+		return true
+	}
+	for _, c := range p.rules {
+		if slices.Contains(c.inputs, i) {
+			return true
+		}
+	}
+	return false
+}
+
 // SecretColumns returns the input columns that feed secret fields (as a
 // column, in a template or as a phone region); they are left out of the
 // success report.

@@ -562,6 +562,16 @@ func TestNameColumns(t *testing.T) {
 	}
 }
 
+func TestUsesColumn(t *testing.T) {
+	header := []string{"Key", "Email", "PIN A", "PIN B", "Name", "Unused"}
+	p := compile(t, "  id: Email\n  pin: { template: \"{PIN A}-{PIN B}\" }\n", header...)
+	for i, want := range []bool{true, true, true, true, false, false} {
+		if got := p.UsesColumn(i); got != want {
+			t.Errorf("UsesColumn(%d) (%s) = %v, want %v", i, header[i], got, want)
+		}
+	}
+}
+
 func TestProblemError(t *testing.T) {
 	for _, tt := range []struct {
 		p    Problem

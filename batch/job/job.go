@@ -105,6 +105,7 @@ type ReportOptions struct {
 type InputOptions struct {
 	Encoding  string
 	Delimiter string
+	Sheet     string // the sheet of an Excel workbook; "" for the first
 }
 
 // file is the YAML shape; yaml's KnownFields rejects anything else.
@@ -125,6 +126,7 @@ type file struct {
 	Delimiter   string            `yaml:"delimiter"`
 	AllowHTTP   bool              `yaml:"allow_http"`
 	FailOn      string            `yaml:"fail_on"`
+	Sheet       string            `yaml:"sheet"`
 }
 
 // rateFile is `rate:`: a number of requests per second, or auto.
@@ -191,7 +193,7 @@ var sections = map[string]struct {
 	name string
 	keys []string
 }{
-	"job.file":        {"", []string{"provider", "endpoint", "auth", "options", "input", "key", "rate", "concurrency", "fields", "retry", "ledger", "reports", "encoding", "delimiter", "allow_http", "fail_on"}},
+	"job.file":        {"", []string{"provider", "endpoint", "auth", "options", "input", "key", "rate", "concurrency", "fields", "retry", "ledger", "reports", "encoding", "delimiter", "allow_http", "fail_on", "sheet"}},
 	"job.retryFile":   {" in retry:", []string{"attempts", "max_wait"}},
 	"job.reportsFile": {" in reports:", []string{"bom", "delimiter"}},
 }
@@ -272,7 +274,7 @@ func Parse(data []byte, getenv func(string) string) (*Job, error) {
 		Concurrency: DefaultConcurrency,
 		Retry:       Retry{Attempts: DefaultAttempts, MaxWait: DefaultMaxWait},
 		Ledger:      strings.TrimSpace(f.Ledger),
-		Reading:     InputOptions{Encoding: strings.TrimSpace(f.Encoding), Delimiter: f.Delimiter},
+		Reading:     InputOptions{Encoding: strings.TrimSpace(f.Encoding), Delimiter: f.Delimiter, Sheet: strings.TrimSpace(f.Sheet)},
 	}
 	if j.Provider == "" {
 		return nil, errors.New("provider: missing (`onboard providers` lists them)")

@@ -260,7 +260,7 @@ func TestParseErrors(t *testing.T) {
 		{"missing provider", "key: Email\nfields:\n  id: Email\n", "provider: missing (`onboard providers` lists them)"},
 		{"blank provider", "provider: \" \"\nfields:\n  id: Email\n", "provider: missing"},
 		{"typo has its line", "provider: x\nkey: Email\nconcurency: 4\nfields:\n  id: Email\n",
-			`line 3: unknown key "concurency" (did you mean "concurrency"?) (known: provider, endpoint, auth, options, input, key, rate, concurrency, fields, retry, ledger, reports, encoding, delimiter, allow_http, fail_on)`},
+			`line 3: unknown key "concurency" (did you mean "concurrency"?) (known: provider, endpoint, auth, options, input, key, rate, concurrency, fields, retry, ledger, reports, encoding, delimiter, allow_http, fail_on, sheet)`},
 		{"typo without a likely key", "provider: x\nzzz: 1\n", `line 2: unknown key "zzz" (known: provider,`},
 		{"every typo", "provider: x\nrat: 1\nreports:\n  boom: true\n", "line 2: unknown key \"rat\" (did you mean \"rate\"?)"},
 		{"typo in reports", "provider: x\nreports:\n  boom: true\n", `line 3: unknown key "boom" in reports: (did you mean "bom"?)`},

@@ -146,7 +146,14 @@ func (t *Ticker) Done(report.Counts) {}
 // CountLines returns the number of data lines of a file no larger than max
 // bytes (0 when larger or unreadable), for a bar by rows. Quoted values
 // spanning lines make it an estimate; the bar only needs that.
+//
+// A zip archive (an .xlsx) counts 0. Anything but a regular file counts 0
+// without being opened: opening a FIFO waits for its writer, and reading
+// it would eat the input.
 func CountLines(path string, limit int64) int {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return 0
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0
@@ -156,6 +163,9 @@ func CountLines(path string, limit int64) int {
 		return 0
 	}
 	r := bufio.NewReaderSize(f, 64<<10)
+	if head, _ := r.Peek(4); bytes.Equal(head, []byte("PK\x03\x04")) {
+		return 0 // a workbook (.xlsx): its line breaks are no rows
+	}
 	buf := make([]byte, 64<<10)
 	n, last := 0, byte('\n')
 	for {

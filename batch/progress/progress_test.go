@@ -60,6 +60,10 @@ func TestCountLines(t *testing.T) {
 	if n := CountLines(p, 4); n != 0 {
 		t.Fatalf("a file over the limit is counted: %d", n)
 	}
+	os.WriteFile(p, []byte("PK\x03\x04\n\n\n\n"), 0o644)
+	if n := CountLines(p, 1<<20); n != 0 {
+		t.Fatalf("a workbook is counted: %d", n)
+	}
 }
 
 func TestBarWritesOnlyToItsWriter(t *testing.T) {

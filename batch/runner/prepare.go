@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ type Input struct {
 	Path      string // a file, or "-" for Stdin
 	Encoding  string
 	Delimiter string
+	Sheet     string // the sheet of an Excel workbook; "" for the first
 }
 
 // Prepared is a job bound to its provider, input and mapping: everything
@@ -44,7 +46,9 @@ func LoadJob(path string, getenv func(string) string) (*job.Job, error) {
 
 // Prepare resolves j's provider, opens the input and compiles the mapping
 // against its header. The caller closes Src.
-func Prepare(j *job.Job, reg *providers.Registry, in Input, stdin io.Reader) (*Prepared, error) {
+// ctx bounds the wait for an input that is not ready (a FIFO without a
+// writer).
+func Prepare(ctx context.Context, j *job.Job, reg *providers.Registry, in Input, stdin io.Reader) (*Prepared, error) {
 	p, err := reg.Get(j.Provider)
 	if err != nil {
 		return nil, &Error{Code: ExitNotSent, Stage: StageJob, Err: fmt.Errorf("%s: %w", j.Path, err)}
@@ -59,7 +63,7 @@ func Prepare(j *job.Job, reg *providers.Registry, in Input, stdin io.Reader) (*P
 	if j.Input == "" {
 		return nil, &Error{Code: ExitNotSent, Stage: StageInput, Err: fmt.Errorf("%s: no input: set input: in the job file or pass --input FILE", j.Path)}
 	}
-	opts := source.Options{Encoding: firstNonEmpty(in.Encoding, j.Reading.Encoding)}
+	opts := source.Options{Encoding: firstNonEmpty(in.Encoding, j.Reading.Encoding), Sheet: firstNonEmpty(in.Sheet, j.Reading.Sheet)}
 	if delim := firstNonEmpty(in.Delimiter, j.Reading.Delimiter); delim != "" {
 		r, err := ParseDelimiter(delim)
 		if err != nil {
@@ -71,7 +75,7 @@ func Prepare(j *job.Job, reg *providers.Registry, in Input, stdin io.Reader) (*P
 	if j.Input == "-" {
 		src, err = source.New("standard input", stdin, 0, nil, opts)
 	} else {
-		src, err = source.Open(j.Input, opts)
+		src, err = source.OpenContext(ctx, j.Input, opts)
 	}
 	if err != nil {
 		return nil, &Error{Code: ExitNotSent, Stage: StageInput, Err: err}

@@ -196,12 +196,23 @@ func (r *run) run(ctx context.Context) Outcome {
 	}
 
 	// 2. The plan against the input's header.
-	p, err := Prepare(j, o.Registry, o.Input, o.Stdin)
+	p, err := Prepare(ctx, j, o.Registry, o.Input, o.Stdin)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Interrupted while waiting for the input (a FIFO nobody
+			// writes): a stop, not a broken job.
+			return r.fail(&Error{Code: ExitStopped, Stage: StageInput, Err: fmt.Errorf("interrupted while waiting for the input; nothing was sent: %w", err)})
+		}
 		return r.fail(asError(err))
 	}
 	defer p.Src.Close()
 	r.sum.Input = p.Src.Name()
+	if sheet := p.Src.Sheet(); sheet != "" {
+		o.Log.Info("reading an Excel workbook", "input", p.Src.Name(), "sheet", sheet)
+		if others := p.Src.OtherSheets(); len(others) > 0 {
+			o.Log.Warn("the workbook has other sheets; pass --sheet (or sheet: in the job) to read another", "sheet", sheet, "others", strings.Join(others, ", "))
+		}
+	}
 
 	// 3. Where to send, with which credentials.
 	cfg := providers.Config{Endpoint: j.Endpoint, Auth: j.Auth, Options: j.Options, UserAgent: o.UserAgent}

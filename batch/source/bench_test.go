@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/onboardhq/onboard/batch/source"
@@ -63,5 +65,45 @@ func BenchmarkReader(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkWorkbook reads a 100,000-row workbook written by a streaming
+// writer. It reports the heap in use after the read (MB-heap): the sheet is
+// streamed, so that stays far below the workbook's unpacked size. A
+// benchmark, not a test: timings and memory are for people to read.
+func BenchmarkWorkbook(b *testing.B) {
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	must(b, err)
+	must(b, sw.SetRow("A1", []any{"Email", "First", "Last", "Department", "Start"}))
+	for i := range 100_000 {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		must(b, sw.SetRow(cell, []any{fmt.Sprintf("p%d@example.com", i), "José", "Müller", "Sales", 45306 + i%1000}))
+	}
+	must(b, sw.Flush())
+	data := workbookBytes(b, f)
+	f.Close()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := source.New("bench.xlsx", bytes.NewReader(data), int64(len(data)), nil, source.Options{})
+		must(b, err)
+		n := 0
+		for {
+			if _, err := r.Next(); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != 100_000 {
+			b.Fatalf("%d rows", n)
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "MB-heap")
+		r.Close()
 	}
 }

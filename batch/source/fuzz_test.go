@@ -42,6 +42,8 @@ func FuzzReader(f *testing.F) {
 		"Name,name\n1,2\n",
 		"n\n\"" + strings.Repeat("x\n", 40) + "\"\n",
 		"a,b\n1,2,3,,\n4\n",
+		"sep=;\r\nName;City\r\nAnn;Bern\r\n",
+		"\xEF\xBB\xBFsep=|\nName|City\nJos\xc3\xa9|Caf\xe9\n",
 	}
 	for i, s := range seeds {
 		f.Add([]byte(s), uint8(i))

@@ -103,7 +103,7 @@ func TestPlausibility(t *testing.T) {
 	}
 }
 
-func TestValidUTF8(t *testing.T) {
+func TestLooksUTF8(t *testing.T) {
 	for _, tt := range []struct {
 		p     string
 		atEOF bool
@@ -116,9 +116,13 @@ func TestValidUTF8(t *testing.T) {
 		{"ab\xff", false, false},
 		{"a\xe9b", false, false},
 		{"", false, true},
+		{"Jos\xc3\xa9\nJos\xe9\n", true, true},                  // one stray byte in UTF-8
+		{"Jos\xe9 M\xfcller Fran\xe7ois \xc3\xa9", true, false}, // a code page, one sequence by chance
+		{strings.Repeat("\xc3\xa9", 5) + strings.Repeat("\xe9", 5), true, true}, // a tie goes to UTF-8
+		{strings.Repeat("\xc3\xa9", 5) + strings.Repeat("\xe9", 6), true, false},
 	} {
-		if got := validUTF8([]byte(tt.p), tt.atEOF); got != tt.want {
-			t.Errorf("validUTF8(%q, %v) = %v", tt.p, tt.atEOF, got)
+		if got := looksUTF8([]byte(tt.p), tt.atEOF); got != tt.want {
+			t.Errorf("looksUTF8(%q, %v) = %v", tt.p, tt.atEOF, got)
 		}
 	}
 }
@@ -225,5 +229,34 @@ func TestTapeRestartKeepsReadAhead(t *testing.T) {
 	}
 	if len(r.tape.pending) != 0 {
 		t.Errorf("%d bytes left pending", len(r.tape.pending))
+	}
+}
+
+func TestFormatKind(t *testing.T) {
+	for _, tt := range []struct {
+		code string
+		want dateKind
+	}{
+		{"General", notDate},
+		{"0.00", notDate},
+		{"00000", notDate},
+		{"dd.mm.yyyy", dateOnly},
+		{"[$-407]d. mmmm yyyy;@", dateOnly},
+		{"m/d/yy h:mm", dateTime},
+		{"yyyy-mm-dd\\ hh:mm:ss", dateTime},
+		{"h:mm AM/PM", notDate},
+		{"[h]:mm:ss", notDate},
+		{`"Day "0`, notDate},
+		{"[Red]0.00;[Blue]-0.00", notDate},
+		{"mmm-yy", dateOnly},
+	} {
+		if got := formatKind(tt.code); got != tt.want {
+			t.Errorf("formatKind(%q) = %v, want %v", tt.code, got, tt.want)
+		}
+	}
+	for id, want := range map[int]dateKind{0: notDate, 14: dateOnly, 17: dateOnly, 20: notDate, 22: dateTime, 49: notDate, 57: dateOnly} {
+		if got := numFmtKind(id, nil); got != want {
+			t.Errorf("numFmtKind(%d) = %v, want %v", id, got, want)
+		}
 	}
 }

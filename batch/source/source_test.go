@@ -249,13 +249,20 @@ func TestInvalidText(t *testing.T) {
 			if last.Err != nil || !reflect.DeepEqual(last.Cells, []string{"Ann", "Bern"}) {
 				t.Errorf("last row = %q, %v", last.Cells, last.Err)
 			}
+			if bad.Err != nil || !reflect.DeepEqual(bad.BadColumns, []int{0}) {
+				t.Fatalf("bad row: Err %v, BadColumns %v; want no Err, BadColumns [0]", bad.Err, bad.BadColumns)
+			}
+			if err := bad.TextError(func(col int) bool { return col == 1 }); err != nil {
+				t.Errorf("TextError when only City is used = %v", err)
+			}
+			terr := bad.TextError(nil)
 			var re *source.RowError
-			if !errors.As(bad.Err, &re) || !errors.Is(bad.Err, source.ErrText) || re.Row != tt.row || re.Line != tt.row || re.Column != "Name" {
-				t.Fatalf("err = %#v", bad.Err)
+			if !errors.As(terr, &re) || !errors.Is(terr, source.ErrText) || re.Row != tt.row || re.Line != tt.row || re.Column != "Name" {
+				t.Fatalf("TextError = %#v", terr)
 			}
 			for _, want := range []string{fmt.Sprintf("line %d", tt.row), `column "Name"`, "UTF-8", "--encoding"} {
-				if !strings.Contains(bad.Err.Error(), want) {
-					t.Errorf("%q does not mention %q", bad.Err, want)
+				if !strings.Contains(terr.Error(), want) {
+					t.Errorf("%q does not mention %q", terr, want)
 				}
 			}
 			if got := bad.Cells[0]; got != "Ren\uFFFD" {
@@ -567,80 +574,6 @@ func TestNotACSV(t *testing.T) {
 			}
 			fatal(t, err, tt.line, "in.csv: ", tt.want)
 		})
-	}
-}
-
-func TestHugeRecord(t *testing.T) {
-	big := strings.Repeat("x", 10<<20)
-	tests := []struct {
-		name   string
-		data   string
-		opts   source.Options
-		rows   int // read before the error
-		atOpen bool
-		line   int
-		want   string
-	}{
-		{"10 MB quoted cell in the first row", "a,b\n1,\"" + big + "\"\n2,3\n", source.Options{}, 0, true, 2, "over 4 MB"},
-		{"10 MB unquoted cell later", "a,b\n1,2\n\n3," + big + "\n4,5\n", source.Options{}, 1, false, 4, "over 4 MB"},
-		{"unclosed quote over too many lines", "a,b\n1,2\n3,\"x\n" + strings.Repeat("4,5\n", 10000), source.Options{MaxRecord: 16 << 10}, 1, false, 3, "over 16384 bytes"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, rows, err := readAll(t, []byte(tt.data), tt.opts)
-			if (r == nil) != tt.atOpen {
-				t.Errorf("failed at Open: %v, want %v", r == nil, tt.atOpen)
-			}
-			if len(rows) != tt.rows {
-				t.Errorf("%d rows before the error, want %d", len(rows), tt.rows)
-			}
-			fatal(t, err, tt.line, tt.want, "line")
-			if r != nil {
-				if _, again := r.Next(); again != err {
-					t.Errorf("Next after a fatal error = %v, want the same error", again)
-				}
-			}
-		})
-	}
-}
-
-// endless is a file that never ends: a header, a line that opens a quote,
-// then the same line for ever.
-type endless struct {
-	head []byte
-	line []byte
-	n    int64
-}
-
-func (e *endless) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		if len(e.head) > 0 {
-			c := copy(p[n:], e.head)
-			e.head = e.head[c:]
-			n += c
-			continue
-		}
-		c := copy(p[n:], e.line[e.n%int64(len(e.line)):])
-		e.n += int64(c)
-		n += c
-	}
-	return n, nil
-}
-
-func TestEndlessUnclosedQuoteStops(t *testing.T) {
-	in := &endless{head: []byte("a,b\n1,2\n3,\"open\n"), line: []byte("4,5\n")}
-	r, err := source.New("endless", in, 0, nil, source.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if row, err := r.Next(); err != nil || row.Num != 2 {
-		t.Fatalf("first row = %v, %v", row, err)
-	}
-	_, err = r.Next()
-	fatal(t, err, 3, "over 4 MB")
-	if done, _ := r.Progress(); done > 3*source.MaxRecord {
-		t.Errorf("read %d bytes before stopping", done)
 	}
 }
 

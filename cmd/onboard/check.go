@@ -55,6 +55,7 @@ input cannot be used at all (then the message is on stderr, also with -o json).`
 	f.StringVar(&o.in.input, "input", "", "input CSV, or - for standard input (overrides the job's input:)")
 	f.StringVar(&o.in.encoding, "encoding", "", "input encoding: "+strings.Join(source.EncodingNames(), ", ")+" (default: detect)")
 	f.StringVar(&o.in.delimiter, "delimiter", "", "input delimiter: , ; tab | (default: detect)")
+	f.StringVar(&o.in.sheet, "sheet", "", "the sheet to read when the input is an Excel workbook (default: the first)")
 	f.IntVar(&o.previews, "previews", 3, "how many payloads to print")
 	f.IntVar(&o.list, "list", 50, "how many problems to list one by one (all are counted)")
 	addOutputFlag(cmd, &o.output)
@@ -128,7 +129,14 @@ func (a *app) check(o *checkOptions) error {
 	}
 	text := o.output != outputJSON
 	if text {
-		fmt.Fprintf(out, "Checking %s with %s (%s, delimiter %s) for %s\n", p.Src.Name(), p.Job.Path, p.Src.Encoding(), delimName(p.Src.Delimiter()), p.Desc.Title)
+		if sheet := p.Src.Sheet(); sheet != "" {
+			fmt.Fprintf(out, "Checking %s, sheet %q, with %s for %s\n", p.Src.Name(), sheet, p.Job.Path, p.Desc.Title)
+			if others := p.Src.OtherSheets(); len(others) > 0 {
+				fmt.Fprintf(out, "Note: the workbook also has %s; pass --sheet (or sheet: in the job) to read another\n", quoteSheets(others))
+			}
+		} else {
+			fmt.Fprintf(out, "Checking %s with %s (%s, delimiter %s) for %s\n", p.Src.Name(), p.Job.Path, p.Src.Encoding(), delimName(p.Src.Delimiter()), p.Desc.Title)
+		}
 		if len(res.Warnings) > 0 {
 			fmt.Fprintln(out, "\nWarnings:")
 			for _, w := range res.Warnings {
@@ -176,6 +184,11 @@ func (a *app) check(o *checkOptions) error {
 		if row.Err != nil {
 			bad++
 			report("input", row.Num, "", nil, "", row.Err.Error())
+			continue
+		}
+		if err := row.TextError(p.Plan.UsesColumn); err != nil {
+			bad++
+			report("input", row.Num, "", nil, "", err.Error())
 			continue
 		}
 		rec, probs, _ := p.Plan.Apply(row.Cells)
@@ -329,4 +342,15 @@ func delimName(r rune) string {
 		return "pipe"
 	}
 	return string(r)
+}
+
+func quoteSheets(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	if len(q) == 1 {
+		return "sheet " + q[0]
+	}
+	return "sheets " + strings.Join(q, ", ")
 }

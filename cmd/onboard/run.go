@@ -75,6 +75,7 @@ another run of this job is in progress (nothing was sent).`,
 	f.StringVar(&o.in.input, "input", "", "input CSV, or - for standard input (overrides the job's input:)")
 	f.StringVar(&o.in.encoding, "encoding", "", "input encoding: "+strings.Join(source.EncodingNames(), ", ")+" (default: detect)")
 	f.StringVar(&o.in.delimiter, "delimiter", "", "input delimiter: , ; tab | (default: detect from the header)")
+	f.StringVar(&o.in.sheet, "sheet", "", "the sheet to read when the input is an Excel workbook (default: the first)")
 	f.StringVar(&o.out, "out", "", "folder for the reports (default: a new folder <job dir>/onboard-out/<UTC time>/)")
 	f.StringVar(&o.endpoint, "endpoint", "", "vendor base URL (overrides the job's endpoint:)")
 	f.StringVar(&o.rate, "rate", "", "most requests per second, all workers together, retries and lookups included, never exceeded; 0 means no limit; auto finds the vendor's limit (default: the job's rate:, which is 5 when the job sets none)")

@@ -11,10 +11,11 @@ type inputFlags struct {
 	input     string
 	encoding  string
 	delimiter string
+	sheet     string
 }
 
 func (f inputFlags) runnerInput() runner.Input {
-	return runner.Input{Path: f.input, Encoding: f.encoding, Delimiter: f.delimiter}
+	return runner.Input{Path: f.input, Encoding: f.encoding, Delimiter: f.delimiter, Sheet: f.sheet}
 }
 
 // prepare loads a job and binds it to its provider, input and mapping, for
@@ -24,7 +25,9 @@ func (a *app) prepare(jobPath string, in inputFlags) (*runner.Prepared, error) {
 	if err != nil {
 		return nil, asExit(err)
 	}
-	p, err := runner.Prepare(j, a.registry, in.runnerInput(), a.stdin)
+	ctx, _, stop := a.context()
+	defer stop()
+	p, err := runner.Prepare(ctx, j, a.registry, in.runnerInput(), a.stdin)
 	if err != nil {
 		return nil, asExit(err)
 	}
