@@ -292,7 +292,12 @@ var (
 func yamlError(err error, data []byte) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if strings.Contains(msg, "unknown escape character") {
+			// "C:\data\x.csv" in double quotes: \d is no escape.
+			msg += ` (in double quotes a backslash starts an escape; write a Windows path without quotes, in single quotes, or with / instead of \)`
+		}
+		return errors.New(msg)
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(data, &root)

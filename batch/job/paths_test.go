@@ -3,6 +3,7 @@ package job
 import (
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -34,6 +35,21 @@ func TestResolve(t *testing.T) {
 		// folder, not a folder tree.
 		if got, want := resolve("jobs", absDir, `in\x.csv`), filepath.Join("jobs", `in\x.csv`); got != want {
 			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+}
+
+// Windows paths survive YAML as written when plain or single-quoted; the
+// double-quoted form is an error with a hint (TestParseErrors).
+func TestParseKeepsWindowsPaths(t *testing.T) {
+	for _, src := range []string{`C:\data\people.csv`, `'C:\data\people.csv'`, `\\server\share\x.csv`, `'\\server\share\x.csv'`} {
+		want := strings.Trim(src, "'")
+		j, err := Parse([]byte("provider: x\ninput: "+src+"\nledger: "+src+"\nfields:\n  id: A\n"), env(nil))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if j.Input != want || j.Ledger != want {
+			t.Errorf("%s: input %q, ledger %q; want %q", src, j.Input, j.Ledger, want)
 		}
 	}
 }

@@ -78,6 +78,9 @@ func TestEmptyDistRefusesForeignFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "onboard_v1_linux_amd64.tar.gz"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.MkdirAll(filepath.Join(dir, "onboard_v1_linux_amd64"), 0o755); err != nil { // unpacked
+		t.Fatal(err)
+	}
 	if err := emptyDist(dir); err != nil {
 		t.Fatal(err)
 	}

@@ -138,13 +138,14 @@ func emptyDist(out string) error {
 	if err != nil {
 		return err
 	}
+	// Archives, SHA256SUMS, and archives unpacked in place (onboard_*/).
 	for _, e := range entries {
-		if n := e.Name(); e.IsDir() || n != "SHA256SUMS" && !strings.HasPrefix(n, "onboard_") {
+		if n := e.Name(); n != "SHA256SUMS" && !strings.HasPrefix(n, "onboard_") {
 			return fmt.Errorf("%s holds %s, which a release did not make; choose another -out", out, n)
 		}
 	}
 	for _, e := range entries {
-		if err := os.Remove(filepath.Join(out, e.Name())); err != nil {
+		if err := os.RemoveAll(filepath.Join(out, e.Name())); err != nil {
 			return err
 		}
 	}
