@@ -4,7 +4,7 @@ BIN     ?= bin/onboard
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all build test demo lint bench clean
+.PHONY: all build test demo lint bench release clean
 
 all: build
 
@@ -34,5 +34,9 @@ lint:
 bench: build
 	$(GO) run ./bench/cmd/benchrun -bin $(BIN) -go $(GO) -out bench/results.md
 
+# Archives for every platform, with SHA256SUMS, in dist/ (docs/deploy.md).
+release:
+	$(GO) run ./tools/release -version $(VERSION) -out dist
+
 clean:
-	rm -rf bin demo-out onboard-out
+	rm -rf bin demo-out onboard-out dist

@@ -238,13 +238,35 @@ func Load(path string, getenv func(string) string) (*Job, error) {
 	}
 	j.Path = path
 	j.Dir = filepath.Dir(abs)
-	if j.Input != "" && j.Input != "-" && !filepath.IsAbs(j.Input) {
-		j.Input = filepath.Join(filepath.Dir(path), j.Input)
+	if j.Input != "-" {
+		j.Input = resolve(filepath.Dir(path), j.Dir, j.Input)
 	}
-	if j.Ledger != "" && !filepath.IsAbs(j.Ledger) {
-		j.Ledger = filepath.Join(filepath.Dir(path), j.Ledger)
-	}
+	j.Ledger = resolve(filepath.Dir(path), j.Dir, j.Ledger)
 	return j, nil
+}
+
+// resolve returns the path p of a job file as the job means it: a relative
+// path starts in dir (the job file's folder as given; absDir is the same
+// folder made absolute). The rules are the running system's (filepath), so
+// on Windows C:\data\x.csv and \\server\share\x.csv are absolute and kept,
+// and two forms that are neither need a decision:
+//   - \data\x.csv (rooted, no drive) is on the job file's drive, as the job
+//     file's own folder is, not on whichever drive is current;
+//   - C:x.csv (a drive, no root) is relative to that drive's current folder;
+//     only the system knows it, so the path is left as written.
+//
+// Forward slashes work on Windows too; job files meant for both systems
+// should use them.
+func resolve(dir, absDir, p string) string {
+	switch {
+	case p == "" || filepath.IsAbs(p):
+		return p
+	case filepath.VolumeName(p) != "":
+		return p
+	case os.IsPathSeparator(p[0]):
+		return filepath.Clean(filepath.VolumeName(absDir) + p)
+	}
+	return filepath.Join(dir, p)
 }
 
 // Parse reads a job file's text. Relative paths are left as written (Load
@@ -356,7 +378,12 @@ var (
 func yamlError(err error, data []byte) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if strings.Contains(msg, "unknown escape character") {
+			// "C:\data\x.csv" in double quotes: \d is no escape.
+			msg += ` (in double quotes a backslash starts an escape; write a Windows path without quotes, in single quotes, or with / instead of \)`
+		}
+		return errors.New(msg)
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(data, &root)

@@ -274,6 +274,7 @@ func TestParseErrors(t *testing.T) {
 		{"two documents", "provider: x\nfields:\n  id: A\n---\nprovider: y\n", "line 4: a job file holds one YAML document"},
 		{"no fields", "provider: x\nkey: A\n", "fields: missing"},
 		{"a list, not a mapping", "- provider: x\n", "line 1: a list is not a mapping of names to values"},
+		{"Windows path in double quotes", "provider: x\ninput: \"C:\\data\\people.csv\"\nfields:\n  id: A\n", "line 2: found unknown escape character (in double quotes a backslash starts an escape; write a Windows path without quotes, in single quotes, or with /"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			j, err := Parse([]byte(tt.src), env(nil))

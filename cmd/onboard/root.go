@@ -130,6 +130,7 @@ check', rehearse with 'onboard run --sandbox', then run it for real.`,
 		return nil
 	}
 	root.AddCommand(a.runCmd(), a.checkCmd(), a.initCmd(), a.providersCmd(), a.sandboxCmd(), a.statusCmd(), a.versionCmd())
+	a.registerCompletions(root)
 	return root
 }
 
