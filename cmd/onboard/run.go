@@ -26,6 +26,7 @@ type runOptions struct {
 	rate        float64
 	concurrency int
 	sandbox     bool
+	sbState     string
 	bom         bool
 	ledger      string
 	noLedger    bool
@@ -53,6 +54,9 @@ another run of this job is in progress (nothing was sent).`,
 		Example: `  # rehearse against the built-in fake of the vendor (no account needed)
   onboard run --job samples/cognigy/job.yaml --sandbox
 
+  # rehearse the nightly loop: run it twice, the second run skips everyone
+  onboard run --job samples/cognigy/job.yaml --sandbox --sandbox-state /tmp/rehearsal.json
+
   # for real, with a new hire file and reports in a folder of your choice
   COGNIGY_USERNAME=admin@example.com COGNIGY_PASSWORD=... \
     onboard run --job job.yaml --input new-hires.csv --out reports/monday
@@ -79,6 +83,7 @@ another run of this job is in progress (nothing was sent).`,
 	f.Float64Var(&o.rate, "rate", -1, "requests per second, all workers together; 0 means no limit (default: the job's rate:, else 5)")
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight at once (default: the job's concurrency:, else 4)")
 	f.BoolVar(&o.sandbox, "sandbox", false, "send everything to the provider's built-in sandbox on loopback, with its credentials")
+	f.StringVar(&o.sbState, "sandbox-state", "", "with --sandbox: keep the fake's users in `FILE` between runs, to rehearse a nightly loop (its ledger is FILE.ledger.db)")
 	f.BoolVar(&o.bom, "bom", false, "start the report CSVs with a UTF-8 BOM so that Excel shows accents")
 	f.StringVar(&o.ledger, "ledger", "", "ledger database (default: the job's ledger:, else <job>.ledger.db next to the job file)")
 	f.BoolVar(&o.noLedger, "no-ledger", false, "run without a ledger: no resume, no skipping of users created by earlier runs, no lock (never overlap two such runs)")
@@ -91,6 +96,9 @@ another run of this job is in progress (nothing was sent).`,
 }
 
 func (a *app) run(o *runOptions) error {
+	if o.sbState != "" && !o.sandbox {
+		return fail(exitNotSent, "--sandbox-state needs --sandbox (it keeps the built-in fake's users; a real vendor keeps its own)")
+	}
 	log := a.logger()
 	if o.cpuprofile != "" {
 		stop, err := startCPUProfile(o.cpuprofile)
@@ -129,27 +137,28 @@ func (a *app) run(o *runOptions) error {
 	}
 
 	out := runner.Run(ctx, runner.Options{
-		JobPath:     o.jobPath,
-		Input:       o.in.runnerInput(),
-		Out:         o.out,
-		Endpoint:    o.endpoint,
-		Rate:        o.rate,
-		Concurrency: o.concurrency,
-		BOM:         o.bom,
-		Ledger:      o.ledger,
-		NoLedger:    o.noLedger,
-		Recheck:     o.recheck,
-		FailOn:      o.failOn,
-		Grace:       o.grace,
-		Sandbox:     o.sandbox,
-		Registry:    a.registry,
-		Getenv:      a.getenv,
-		Stdin:       a.stdin,
-		UserAgent:   "onboard/" + version,
-		Log:         log,
-		Progress:    a.progressFor,
-		Hard:        hard,
-		Sending:     func() { sending.Store(true) },
+		JobPath:      o.jobPath,
+		Input:        o.in.runnerInput(),
+		Out:          o.out,
+		Endpoint:     o.endpoint,
+		Rate:         o.rate,
+		Concurrency:  o.concurrency,
+		BOM:          o.bom,
+		Ledger:       o.ledger,
+		NoLedger:     o.noLedger,
+		Recheck:      o.recheck,
+		FailOn:       o.failOn,
+		Grace:        o.grace,
+		Sandbox:      o.sandbox,
+		SandboxState: o.sbState,
+		Registry:     a.registry,
+		Getenv:       a.getenv,
+		Stdin:        a.stdin,
+		UserAgent:    "onboard/" + version,
+		Log:          log,
+		Progress:     a.progressFor,
+		Hard:         hard,
+		Sending:      func() { sending.Store(true) },
 	})
 	s := out.Summary
 	if s == nil || s.Stage != "" {
