@@ -230,7 +230,7 @@ func (r *run) run(ctx context.Context) Outcome {
 		for k, v := range sb.Options() {
 			cfg.Options[k] = v
 		}
-		o.Log.Info("sending to the built-in sandbox; no real vendor is called", "provider", p.Desc.Name, "url", u)
+		o.Log.Info("sending to the built-in sandbox; no real vendor is called", "provider", p.Desc.Name, "url", u, "state", o.SandboxState)
 	} else {
 		if err := checkEndpoint(j, p.Desc); err != nil {
 			return r.fail(err)
