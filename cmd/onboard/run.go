@@ -26,13 +26,13 @@ type runOptions struct {
 	rate        float64
 	concurrency int
 	sandbox     bool
-	sbState     string
 	bom         bool
 	ledger      string
 	noLedger    bool
 	recheck     bool
 	failOn      string
 	grace       time.Duration
+	sbState     string
 	cpuprofile  string
 }
 
@@ -83,12 +83,12 @@ another run of this job is in progress (nothing was sent).`,
 	f.Float64Var(&o.rate, "rate", -1, "requests per second, all workers together; 0 means no limit (default: the job's rate:, else 5)")
 	f.IntVar(&o.concurrency, "concurrency", 0, "requests in flight at once (default: the job's concurrency:, else 4)")
 	f.BoolVar(&o.sandbox, "sandbox", false, "send everything to the provider's built-in sandbox on loopback, with its credentials")
-	f.StringVar(&o.sbState, "sandbox-state", "", "with --sandbox: keep the fake's users in `FILE` between runs, to rehearse a nightly loop (its ledger is FILE.ledger.db)")
 	f.BoolVar(&o.bom, "bom", false, "start the report CSVs with a UTF-8 BOM so that Excel shows accents")
 	f.StringVar(&o.ledger, "ledger", "", "ledger database (default: the job's ledger:, else <job>.ledger.db next to the job file)")
 	f.BoolVar(&o.noLedger, "no-ledger", false, "run without a ledger: no resume, no skipping of users created by earlier runs, no lock (never overlap two such runs)")
 	f.BoolVar(&o.recheck, "recheck", false, "ignore the ledger's answers and look each user up at the vendor instead")
 	f.StringVar(&o.failOn, "fail-on", "", "what makes the exit code 1: any failed row, or only new ones (not seen unchanged by an earlier run) (default: the job's fail_on:, else any)")
+	f.StringVar(&o.sbState, "sandbox-state", "", "with --sandbox: keep the fake's users in `FILE` between runs, to rehearse a nightly loop (its ledger is FILE.ledger.db)")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "after Ctrl-C, how long requests already sent may take")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file (for make bench)")
 	_ = f.MarkHidden("cpuprofile")
@@ -137,28 +137,30 @@ func (a *app) run(o *runOptions) error {
 	}
 
 	out := runner.Run(ctx, runner.Options{
-		JobPath:      o.jobPath,
-		Input:        o.in.runnerInput(),
-		Out:          o.out,
-		Endpoint:     o.endpoint,
-		Rate:         o.rate,
-		Concurrency:  o.concurrency,
-		BOM:          o.bom,
-		Ledger:       o.ledger,
-		NoLedger:     o.noLedger,
-		Recheck:      o.recheck,
-		FailOn:       o.failOn,
-		Grace:        o.grace,
-		Sandbox:      o.sandbox,
+		JobPath:     o.jobPath,
+		Input:       o.in.runnerInput(),
+		Out:         o.out,
+		Endpoint:    o.endpoint,
+		Rate:        o.rate,
+		Concurrency: o.concurrency,
+		BOM:         o.bom,
+		Ledger:      o.ledger,
+		NoLedger:    o.noLedger,
+		Recheck:     o.recheck,
+		FailOn:      o.failOn,
+		Grace:       o.grace,
+		Sandbox:     o.sandbox,
+		Registry:    a.registry,
+		Getenv:      a.getenv,
+		Stdin:       a.stdin,
+		UserAgent:   "onboard/" + version,
+		Log:         log,
+		Progress:    a.progressFor,
+		Hard:        hard,
+		Sending:     func() { sending.Store(true) },
+
+		// With Sandbox: the fake keeps its users in this file.
 		SandboxState: o.sbState,
-		Registry:     a.registry,
-		Getenv:       a.getenv,
-		Stdin:        a.stdin,
-		UserAgent:    "onboard/" + version,
-		Log:          log,
-		Progress:     a.progressFor,
-		Hard:         hard,
-		Sending:      func() { sending.Store(true) },
 	})
 	s := out.Summary
 	if s == nil || s.Stage != "" {
