@@ -1,6 +1,9 @@
 package providers
 
-import "time"
+import (
+	"io"
+	"time"
+)
 
 // SandboxOptions configures a sandbox: the faults it injects, so that tests
 // and `onboard sandbox` can rehearse a bad day at the vendor.
@@ -48,4 +51,24 @@ type SandboxOptions struct {
 	// the names and values its sandbox plays (Description.SandboxVariants);
 	// an empty map plays the default of each.
 	Variants map[string]string
+}
+
+// StatefulSandbox is a Sandbox that can keep its tenant between processes.
+// A sandbox starts empty, so every `onboard run --sandbox` meets a tenant
+// where nobody exists yet; with `--sandbox-state FILE` the runner loads the
+// users of the previous rehearsal before serving and saves them after, so a
+// nightly loop can be rehearsed: the second run finds its users already
+// there (skipped by the ledger, or exists at the vendor) as production would.
+// It is optional so that a test fake need not implement it; the runner
+// refuses --sandbox-state for a provider whose sandbox does not.
+type StatefulSandbox interface {
+	Sandbox
+	// SaveState writes the tenant's users, and whatever the vendor needs
+	// to answer lookups and duplicates about them the same way, as JSON.
+	// Passwords are written as the fake stores them: the tenant is fake.
+	SaveState(w io.Writer) error
+	// LoadState replaces the tenant's users with saved ones and rebuilds
+	// its indexes. It is called before the sandbox serves; loaded users do
+	// not count as created in Stats.
+	LoadState(r io.Reader) error
 }

@@ -86,6 +86,10 @@ type Options struct {
 	Grace       time.Duration
 	// Sandbox sends to the provider's built-in fake on loopback.
 	Sandbox bool
+	// SandboxState, with Sandbox, is a file that keeps the fake's users
+	// between runs (loaded before, saved after), so that rehearsals of a
+	// nightly loop meet the users of the previous one.
+	SandboxState string
 	// SandboxReady, when set, is told the sandbox's URL.
 	SandboxReady func(url string)
 
@@ -191,6 +195,9 @@ func (r *run) run(ctx context.Context) Outcome {
 	if o.Concurrency > 0 {
 		j.Concurrency = o.Concurrency
 	}
+	if o.SandboxState != "" && !o.Sandbox {
+		return r.fail(&Error{Code: ExitNotSent, Stage: StageJob, Err: errors.New("--sandbox-state needs --sandbox")})
+	}
 	if err := r.checkOut(); err != nil {
 		return r.fail(err)
 	}
@@ -216,8 +223,14 @@ func (r *run) run(ctx context.Context) Outcome {
 
 	// 3. Where to send, with which credentials.
 	cfg := providers.Config{Endpoint: j.Endpoint, Auth: j.Auth, Options: j.Options, UserAgent: o.UserAgent}
+	var state providers.StatefulSandbox
 	if o.Sandbox {
 		sb := p.Provider.NewSandbox(providers.SandboxOptions{})
+		if o.SandboxState != "" {
+			if state, err = loadSandboxState(sb, p.Desc.Name, o.SandboxState); err != nil {
+				return r.fail(&Error{Code: ExitNotSent, Stage: StageEndpoint, Err: err})
+			}
+		}
 		u, stop, err := Serve(sb, "127.0.0.1:0")
 		if err != nil {
 			return r.fail(&Error{Code: ExitNotSent, Stage: StageEndpoint, Err: fmt.Errorf("sandbox: %w", err)})
@@ -234,7 +247,7 @@ func (r *run) run(ctx context.Context) Outcome {
 		for k, v := range sb.Options() {
 			cfg.Options[k] = v
 		}
-		o.Log.Info("sending to the built-in sandbox; no real vendor is called", "provider", p.Desc.Name, "url", u)
+		o.Log.Info("sending to the built-in sandbox; no real vendor is called", "provider", p.Desc.Name, "url", u, "state", o.SandboxState)
 	} else {
 		if err := checkEndpoint(j, p.Desc); err != nil {
 			return r.fail(err)
@@ -260,8 +273,12 @@ func (r *run) run(ctx context.Context) Outcome {
 		ledgerPath = LedgerPath(j.Path, firstNonEmpty(o.Ledger, j.Ledger))
 		if o.Sandbox && o.Ledger == "" && j.Ledger == "" {
 			// A sandbox starts empty every time: a ledger of real runs
-			// must not be mixed with rehearsals.
+			// must not be mixed with rehearsals. A kept sandbox keeps
+			// its ledger beside it, as production keeps both.
 			ledgerPath = filepath.Join(r.outDir, "sandbox.ledger.db")
+			if o.SandboxState != "" {
+				ledgerPath = SandboxLedgerPath(o.SandboxState)
+			}
 		}
 		lock, err := ledger.Acquire(ledgerPath, r.started)
 		if err != nil {
@@ -359,6 +376,11 @@ func (r *run) run(ctx context.Context) Outcome {
 		}
 	}
 
+	var stateErr error
+	if state != nil {
+		stateErr = saveSandboxState(state, o.SandboxState)
+	}
+
 	code := ExitOK
 	c := res.Counts
 	failed := c.Failed
@@ -375,6 +397,8 @@ func (r *run) run(ctx context.Context) Outcome {
 		code, endErr = ExitStopped, errors.New(res.Stopped)
 	case ledgerErr != nil:
 		code, endErr = ExitStopped, fmt.Errorf("the ledger could not record this run: %w", ledgerErr)
+	case stateErr != nil:
+		code, endErr = ExitStopped, fmt.Errorf("the sandbox's users were not kept: %w", stateErr)
 	case runErr != nil:
 		code, endErr = ExitFailed, runErr
 	case failed > 0 || c.NotAttempted > 0:

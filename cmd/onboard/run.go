@@ -33,6 +33,7 @@ type runOptions struct {
 	recheck     bool
 	failOn      string
 	grace       time.Duration
+	sbState     string
 	cpuprofile  string
 }
 
@@ -53,6 +54,9 @@ file, input, endpoint, credentials, reports folder); 3 stopped early
 another run of this job is in progress (nothing was sent).`,
 		Example: `  # rehearse against the built-in fake of the vendor (no account needed)
   onboard run --job samples/cognigy/job.yaml --sandbox
+
+  # rehearse the nightly loop: run it twice, the second run skips everyone
+  onboard run --job samples/cognigy/job.yaml --sandbox --sandbox-state /tmp/rehearsal.json
 
   # for real, with a new hire file and reports in a folder of your choice
   COGNIGY_USERNAME=admin@example.com COGNIGY_PASSWORD=... \
@@ -86,6 +90,7 @@ another run of this job is in progress (nothing was sent).`,
 	f.BoolVar(&o.noLedger, "no-ledger", false, "run without a ledger: no resume, no skipping of users created by earlier runs, no lock (never overlap two such runs)")
 	f.BoolVar(&o.recheck, "recheck", false, "ignore the ledger's answers and look each user up at the vendor instead")
 	f.StringVar(&o.failOn, "fail-on", "", "what makes the exit code 1: any failed row, or only new ones (not seen unchanged by an earlier run) (default: the job's fail_on:, else any)")
+	f.StringVar(&o.sbState, "sandbox-state", "", "with --sandbox: keep the fake's users in `FILE` between runs, to rehearse a nightly loop (its ledger is FILE.ledger.db)")
 	f.DurationVar(&o.grace, "grace", 30*time.Second, "after Ctrl-C, how long requests already sent may take")
 	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file (for make bench)")
 	_ = f.MarkHidden("cpuprofile")
@@ -93,6 +98,9 @@ another run of this job is in progress (nothing was sent).`,
 }
 
 func (a *app) run(o *runOptions) error {
+	if o.sbState != "" && !o.sandbox {
+		return fail(exitNotSent, "--sandbox-state needs --sandbox (it keeps the built-in fake's users; a real vendor keeps its own)")
+	}
 	log := a.logger()
 	if o.cpuprofile != "" {
 		stop, err := startCPUProfile(o.cpuprofile)
@@ -160,6 +168,9 @@ func (a *app) run(o *runOptions) error {
 		Progress:    a.progressFor,
 		Hard:        hard,
 		Sending:     func() { sending.Store(true) },
+
+		// With Sandbox: the fake keeps its users in this file.
+		SandboxState: o.sbState,
 	})
 	s := out.Summary
 	if s == nil || s.Stage != "" {
