@@ -337,7 +337,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		} else if providers.KindOf(err) == providers.KindAuth {
 			e.stop("credentials refused: " + e.redact(err.Error(), nil, nil))
 		} else if pe, ok := providers.AsError(err); ok && pe.Kind == providers.KindEndpoint {
-			e.stop(fmt.Sprintf("%s answered with a redirect, which is never followed: the endpoint is wrong, not the data; fix endpoint: in the job file (%s)", e.desc.Name, pe.Message))
+			e.stop(redirectStop(e.desc.Name, pe))
 		} else if ok && !usable(pe) {
 			e.stop(fmt.Sprintf("%s is unreachable or failing before the first row (%s); the endpoint or the vendor is down, not the data. Check the endpoint and the vendor's status page, then run the job again", e.desc.Name, e.redact(pe.Error(), nil, nil)))
 		} else {
@@ -718,7 +718,7 @@ func (e *engine) send(sendCtx, reqCtx context.Context, o outcome, rec providers.
 		}
 		switch {
 		case pe.Kind == providers.KindEndpoint:
-			e.stop(fmt.Sprintf("%s answered with a redirect, which is never followed: the endpoint is wrong, not the data; fix endpoint: in the job file (%s)", vendor, pe.Message))
+			e.stop(redirectStop(vendor, pe))
 			return e.vendorFailure(o, pe, "")
 		case e.afterError(pe):
 			return e.vendorFailure(o, pe, "")
@@ -761,6 +761,12 @@ func (e *engine) throttle(pe *providers.Error) bool {
 }
 
 func roundTenth(f float64) float64 { return math.Round(f*10) / 10 }
+
+// redirectStop is why a run stops on a redirect: the endpoint is wrong, not
+// the row. pe's message names the Location and what to fix.
+func redirectStop(vendor string, pe *providers.Error) string {
+	return fmt.Sprintf("%s answered %d, a redirect (never followed): %s", vendor, pe.HTTPStatus, pe.Message)
+}
 
 // answered records a usable answer: the credentials work and the vendor is
 // there.
