@@ -353,9 +353,11 @@ func TestLedgerRemovedMidRun(t *testing.T) {
 	}
 }
 
-// The vendor is not there at all: the run ends with exit 3 and a message
-// about the endpoint, every row in the reports, few requests.
-func TestClosedPortStopsTheRun(t *testing.T) {
+// The vendor is not there at all, or answers 503 to everything: the run
+// ends with exit 3 and a message about the vendor, every row in the
+// reports, few requests. (Each case waits for the breaker's window; they
+// run side by side.)
+func TestVendorDownStopsTheRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the breaker's window")
 	}
@@ -363,23 +365,39 @@ func TestClosedPortStopsTheRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	closed := "http://" + ln.Addr().String()
 	ln.Close()
-	f := newFixture(t, 200, 0)
-	f.writeJob("http://"+addr, "")
-	out := filepath.Join(f.dir, "out")
-	o := Run(context.Background(), f.opts(out))
-	if o.Code != ExitStopped || !strings.Contains(o.Err.Error(), "unreachable") {
-		t.Fatalf("code %d err %v, want 3, unreachable", o.Code, o.Err)
-	}
-	s := o.Summary
-	if s.Counts.Rows != 200 || s.Counts.Created != 0 {
-		t.Fatalf("counts %+v", s.Counts)
-	}
-	if s.Requests > 60 {
-		t.Fatalf("%d requests to a closed port, want at most 60", s.Requests)
-	}
-	if n := len(readCSV(t, filepath.Join(out, "failures.csv"))); n != 200 {
-		t.Fatalf("failures.csv holds %d rows", n)
+	for _, tt := range []struct {
+		name string
+		url  func(f *fixture) string
+	}{
+		{"closed port", func(*fixture) string { return closed }},
+		{"all 503", func(f *fixture) string {
+			sb := cognigy.New().NewSandbox(providers.SandboxOptions{Unavailable: 1, Seed: 3})
+			srv := httptest.NewServer(sb)
+			t.Cleanup(srv.Close)
+			return srv.URL
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, 200, 0)
+			f.writeJob(tt.url(f), "")
+			out := filepath.Join(f.dir, "out")
+			o := Run(context.Background(), f.opts(out))
+			if o.Code != ExitStopped || !strings.Contains(o.Err.Error(), "unreachable") {
+				t.Fatalf("code %d err %v, want 3, unreachable", o.Code, o.Err)
+			}
+			s := o.Summary
+			if s.Counts.Rows != 200 || s.Counts.Created != 0 {
+				t.Fatalf("counts %+v", s.Counts)
+			}
+			if s.Requests > 60 {
+				t.Fatalf("%d requests to a vendor that is down, want at most 60", s.Requests)
+			}
+			if n := len(readCSV(t, filepath.Join(out, "failures.csv"))); n != 200 {
+				t.Fatalf("failures.csv holds %d rows", n)
+			}
+		})
 	}
 }
