@@ -98,7 +98,7 @@ func newView(p Page) view {
 	v.Counts = []countCard{
 		{"rows", "", "rows read from the input", c.Rows},
 		{"created", "ok", "users this run created", c.Created},
-		{"exists", "info", "the vendor already had the user; nothing was changed and no password was set", c.Exists},
+		{"exists", "info", "the vendor already had the user (or this run's own create was acted on though its answer was lost); nothing else was changed", c.Exists},
 		{"skipped", "muted", "the ledger says an earlier run created the user, so the vendor was not asked", c.Skipped},
 		{"failed", "bad", failedHelp(c), c.Failed},
 		{"not attempted", "warn", "not sent because the run stopped early; run again to send them", c.NotAttempted},
