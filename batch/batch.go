@@ -274,7 +274,12 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		cfg.BreakerAfter = max(5, cfg.Concurrency)
 	}
 	if cfg.BreakerWindow <= 0 {
+		// 30s, or three requests' time at a slow rate: one 503 and then
+		// the pacer's silence is not a vendor that is down.
 		cfg.BreakerWindow = 30 * time.Second
+		if cfg.Rate > 0 && !cfg.RateAuto {
+			cfg.BreakerWindow = max(cfg.BreakerWindow, time.Duration(3*float64(time.Second)/cfg.Rate))
+		}
 	}
 	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.NewWith(pacer.Options{Rate: cfg.Rate, Auto: cfg.RateAuto, Start: cfg.StartRate, MaxPause: cfg.MaxWait}), out: make(chan outcome, 4*cfg.Concurrency), intents: make(chan intent, cfg.Concurrency)}
 	e.brk = newBreaker(cfg.BreakerAfter, cfg.BreakerWindow)
@@ -345,6 +350,24 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 		cfg.Log.Error("cannot start sending", "provider", e.desc.Name, "err", e.redact(err.Error(), nil, nil))
 	}
+
+	// The breaker's watchdog: workers may all be waiting (a long
+	// Retry-After on every 503) when its window ends.
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-sendCtx.Done():
+				return
+			case <-t.C:
+				if e.brk.expired() {
+					e.tripped()
+					return
+				}
+			}
+		}
+	}()
 
 	readErr := e.dispatch(ctx, sendCtx, reqCtx)
 	close(e.out)

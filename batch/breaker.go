@@ -27,6 +27,7 @@ type breaker struct {
 
 	mu        sync.Mutex
 	fails     int
+	firstFail time.Time // the first unusable answer since the last usable one
 	openedAt  time.Time // zero: closed
 	nextProbe time.Time
 	gap       time.Duration
@@ -98,6 +99,7 @@ func (b *breaker) result(usable, probe bool, what string) error {
 	}
 	if usable {
 		b.fails = 0
+		b.firstFail = time.Time{}
 		if !b.openedAt.IsZero() {
 			b.openedAt = time.Time{}
 			b.broadcast()
@@ -107,6 +109,9 @@ func (b *breaker) result(usable, probe bool, what string) error {
 	b.fails++
 	b.last = what
 	now := b.now()
+	if b.firstFail.IsZero() {
+		b.firstFail = now
+	}
 	if b.openedAt.IsZero() {
 		if b.fails >= b.threshold {
 			first, _ := b.probeGaps()
@@ -131,6 +136,16 @@ func (b *breaker) result(usable, probe bool, what string) error {
 func (b *breaker) broadcast() {
 	close(b.wake)
 	b.wake = make(chan struct{})
+}
+
+// expired reports whether the vendor has given no usable answer for a
+// whole window since the first unusable one: the run must stop even if no
+// worker comes back to ask, or too few asked to open the breaker (all of
+// them waiting out a long Retry-After on a 503, say).
+func (b *breaker) expired() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return !b.firstFail.IsZero() && b.now().Sub(b.firstFail) >= b.window
 }
 
 // lastAnswer is the last unusable answer seen.

@@ -217,3 +217,28 @@ func TestAuthSecrets(t *testing.T) {
 		t.Fatalf("AuthSecrets = %v, missing %v", got, want)
 	}
 }
+
+// A vendor answering 503 with a long Retry-After to everything still ends
+// the run when the breaker's window ends, though every worker is waiting.
+func TestBreakerWatchdog(t *testing.T) {
+	v := &fakeVendor{create: verr(providers.KindRetry, 503, time.Hour)}
+	done := make(chan outcome, 1)
+	go func() {
+		done <- run(t, setup{jobPath: writeJob(t, 20), client: v, opts: func(cfg *batch.Config) {
+			cfg.Concurrency = 2
+			cfg.BreakerAfter = 2
+			cfg.BreakerWindow = 500 * time.Millisecond
+			cfg.MaxWait = time.Hour
+			cfg.Grace = 100 * time.Millisecond
+		}})
+	}()
+	select {
+	case o := <-done:
+		accounted(t, o, 20)
+		if !strings.Contains(o.res.Stopped, "unreachable") {
+			t.Fatalf("stopped %q", o.res.Stopped)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the run waited out the vendor's Retry-After instead of stopping")
+	}
+}
