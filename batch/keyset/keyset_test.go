@@ -41,3 +41,28 @@ func TestCommitBoundary(t *testing.T) {
 		t.Fatalf("after commits: first=%d dup=%v err=%v", first, dup, err)
 	}
 }
+
+// TestTableGrowth fills the in-memory table through many doublings of
+// every shard and checks that each key keeps its own row and that keys
+// never added are not found.
+func TestTableGrowth(t *testing.T) {
+	s := New(t.TempDir(), 1<<30)
+	defer s.Close()
+	const n = 200000
+	for i := 0; i < n; i++ {
+		if _, dup, err := s.Add(fmt.Sprintf("k%d", i), i); err != nil || dup {
+			t.Fatalf("add %d: dup=%v err=%v", i, dup, err)
+		}
+	}
+	if s.Spilled() {
+		t.Fatal("spilled")
+	}
+	for i := 0; i < n; i++ {
+		if first, dup, err := s.Add(fmt.Sprintf("K%d", i), n+i); err != nil || !dup || first != i {
+			t.Fatalf("re-add %d: first=%d dup=%v err=%v", i, first, dup, err)
+		}
+		if _, ok := s.mem.lookup(s.digest(fmt.Sprintf("other%d", i))); ok {
+			t.Fatalf("other%d found", i)
+		}
+	}
+}

@@ -21,6 +21,8 @@ type checkOptions struct {
 	previews int
 	list     int
 	output   string
+	// cpuprofile is for make bench and profiling, hidden.
+	cpuprofile string
 }
 
 func (a *app) checkCmd() *cobra.Command {
@@ -46,7 +48,14 @@ input cannot be used at all (then the message is on stderr, also with -o json).`
 			if err := checkOutput(o.output); err != nil {
 				return err
 			}
-			tuneGC(true)
+			tuneGC(checkMemoryLimit)
+			if o.cpuprofile != "" {
+				stop, err := startCPUProfile(o.cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return a.check(o)
 		},
 	}
@@ -58,6 +67,8 @@ input cannot be used at all (then the message is on stderr, also with -o json).`
 	f.StringVar(&o.in.sheet, "sheet", "", "the sheet to read when the input is an Excel workbook (default: the first)")
 	f.IntVar(&o.previews, "previews", 3, "how many payloads to print")
 	f.IntVar(&o.list, "list", 50, "how many problems to list one by one (all are counted)")
+	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the check to this file (for make bench)")
+	_ = f.MarkHidden("cpuprofile")
 	addOutputFlag(cmd, &o.output)
 	return cmd
 }
@@ -170,7 +181,7 @@ func (a *app) check(o *checkOptions) error {
 	}
 	keyIdx := p.Plan.KeyColumn()
 	keyCol := p.Src.Header()[keyIdx]
-	seen := keyset.New("", 0)
+	seen := keyset.New("", keyset.LargeSpill)
 	defer seen.Close()
 	for {
 		row, err := p.Src.Next()
@@ -191,7 +202,7 @@ func (a *app) check(o *checkOptions) error {
 			report("input", row.Num, "", nil, "", err.Error())
 			continue
 		}
-		rec, probs, _ := p.Plan.Apply(row.Cells)
+		rec, probs := p.Plan.ApplyOffline(row.Cells)
 		rowBad := false
 		for _, pr := range probs {
 			rowBad = true
