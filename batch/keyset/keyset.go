@@ -23,6 +23,7 @@ import (
 	"hash/maphash"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -75,19 +76,45 @@ func (s *Set) digest(k string) digest {
 	return d
 }
 
+// normalDigest is s.digest(Normalize(key)) without building the lowered
+// string when the key is short ASCII (almost every key): check calls Add
+// for every row, and the allocation cost more than the hash.
+func (s *Set) normalDigest(key string) digest {
+	t := strings.TrimSpace(key)
+	var buf [256]byte
+	if len(t) > len(buf) {
+		return s.digest(Normalize(t))
+	}
+	b := buf[:len(t)]
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c >= utf8.RuneSelf {
+			return s.digest(Normalize(t))
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	// maphash.Bytes and maphash.String agree on the same bytes.
+	var d digest
+	binary.LittleEndian.PutUint64(d[:8], maphash.Bytes(s.seeds[0], b))
+	binary.LittleEndian.PutUint64(d[8:], maphash.Bytes(s.seeds[1], b))
+	return d
+}
+
 // Normalize is how keys compare: trimmed, case-insensitive.
 func Normalize(key string) string { return strings.ToLower(strings.TrimSpace(key)) }
 
 // Add records key at row. When key was seen before, it returns the first
 // row and true.
 func (s *Set) Add(key string, row int) (int, bool, error) {
-	k := Normalize(key)
-	d := s.digest(k)
+	d := s.normalDigest(key)
 	if first, ok := s.mem.lookup(d); ok {
 		return first, true, nil
 	}
 	if s.db != nil {
-		return s.addDisk(k, row)
+		return s.addDisk(Normalize(key), row)
 	}
 	s.mem.insert(d, row)
 	if s.mem.n >= s.spill {

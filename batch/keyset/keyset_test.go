@@ -2,6 +2,7 @@ package keyset
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -64,5 +65,22 @@ func TestTableGrowth(t *testing.T) {
 		if _, ok := s.mem.lookup(s.digest(fmt.Sprintf("other%d", i))); ok {
 			t.Fatalf("other%d found", i)
 		}
+	}
+}
+
+// TestNormalDigest checks that the fast digest of a key agrees with the
+// digest of its normal form, for ASCII and other keys.
+func TestNormalDigest(t *testing.T) {
+	s := New(t.TempDir(), 0)
+	for _, k := range []string{"", "a", " User@Example.COM\t", "ZOË@example.com", "Zoë@Example.com ", strings.Repeat("AbC", 100), "İstanbul"} {
+		if got, want := s.normalDigest(k), s.digest(Normalize(k)); got != want {
+			t.Errorf("%q: digest %x, want %x", k, got, want)
+		}
+	}
+	if first, dup, _ := func() (int, bool, error) {
+		s.Add("Zoë@Example.com", 2)
+		return s.Add(" ZOË@EXAMPLE.COM ", 3)
+	}(); !dup || first != 2 {
+		t.Errorf("ZOË after Zoë: first=%d dup=%v", first, dup)
 	}
 }
