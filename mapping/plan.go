@@ -34,6 +34,9 @@ type compiled struct {
 	region   string   // the region column's name
 	columns  []string // the input columns it reads, header spelling, for messages
 	inputs   []int    // their indexes
+	// sample is a password of the policy's shape that ApplyOffline puts
+	// in a generated field; it is never sent.
+	sample string
 }
 
 type tmplPart struct {
@@ -289,6 +292,12 @@ func compileRule(r Rule, f *providers.Field, h Header) (compiled, []error) {
 			bad(nil, "password length %d is longer than the %d characters %s allows; set length:", pol.Length, f.MaxLen, f.Name)
 		}
 		c.Password = pol
+		if err == nil {
+			// One password of the policy's shape, for ApplyOffline.
+			if c.sample, err = generatePassword(pol); err != nil {
+				bad(nil, "%v", err)
+			}
+		}
 	default:
 		bad(nil, "no source; give one of column, template, value or generate")
 	}
@@ -505,12 +514,32 @@ func (p *Plan) Generates() []string {
 // blank and that has no default (or says when_empty: skip) is left out of
 // the record.
 func (p *Plan) Apply(cells []string) (providers.Record, []Problem, map[string]string) {
+	return p.apply(cells, false)
+}
+
+// ApplyOffline maps one row as Apply does, for check, which validates but
+// never sends: a generated field holds the same password of the policy's
+// shape on every row instead of a fresh one (generating a password costs
+// more than mapping the rest of the row). Validation sees a value of the
+// right length and characters; the record must not be sent.
+func (p *Plan) ApplyOffline(cells []string) (providers.Record, []Problem) {
+	rec, probs, _ := p.apply(cells, true)
+	return rec, probs
+}
+
+func (p *Plan) apply(cells []string, offline bool) (providers.Record, []Problem, map[string]string) {
 	rec := make(providers.Record, len(p.rules))
 	var probs []Problem
 	var gen map[string]string
 	for i := range p.rules {
 		c := &p.rules[i]
-		v, err := c.apply(cells)
+		var v any
+		var err error
+		if offline && c.Generate != "" {
+			v = c.sample
+		} else {
+			v, err = c.apply(cells)
+		}
 		if err != nil {
 			probs = append(probs, Problem{Field: c.Field, Columns: c.columns, Msg: err.Error()})
 			continue

@@ -523,6 +523,38 @@ func TestApplyGenerate(t *testing.T) {
 	}
 }
 
+// TestApplyOffline checks that check's mapping fills a generated field
+// with a password of the policy's shape, the same on every row, and maps
+// the rest as Apply does.
+func TestApplyOffline(t *testing.T) {
+	p := compile(t, "  id: { column: Email, lower: true }\n  password: { generate: password, length: 20, min_digits: 3 }\n", "Email")
+	rec, probs := p.ApplyOffline([]string{"A@x"})
+	if len(probs) > 0 {
+		t.Fatalf("problems: %v", probs)
+	}
+	pw := rec.String("password")
+	digits := 0
+	for _, r := range pw {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	if len(pw) != 20 || digits < 3 {
+		t.Errorf("placeholder %q: want 20 characters with 3 digits or more", pw)
+	}
+	if rec.String("id") != "a@x" {
+		t.Errorf("id %q, want a@x", rec.String("id"))
+	}
+	rec2, _ := p.ApplyOffline([]string{"b@x"})
+	if rec2.String("password") != pw {
+		t.Errorf("placeholder changed between rows: %q then %q", pw, rec2.String("password"))
+	}
+	online, _, _ := p.Apply([]string{"b@x"})
+	if online.String("password") == pw {
+		t.Errorf("Apply sent the placeholder %q", pw)
+	}
+}
+
 func TestSecretColumns(t *testing.T) {
 	header := []string{"Email", "Initial Password", "PIN A", "PIN B", "Name"}
 	p := compile(t, "  id: Email\n  name: Name\n  password: Initial Password\n  pin: { template: \"{PIN A}-{PIN B}\" }\n", header...)

@@ -1,16 +1,18 @@
 // Package keyset remembers the keys seen in one input file, to fail a later
 // row with the same key ("same Work Email as row 12"), in bounded memory: a
-// map for small files, spilled to a temporary SQLite file beyond that, so
-// that a million-row file costs no more memory than a hundred-thousand-row
-// one.
+// compact in-memory table up to a count the caller picks, spilled to a
+// temporary SQLite file beyond that.
 //
 // In memory, keys are kept as 128-bit hashes (hash/maphash, two random
-// seeds), not strings: a map of fixed-size values holds no pointers, so the
-// garbage collector never scans it, and a hundred thousand keys cost a few
-// MB whatever their length. Two different keys share a hash with a
-// probability of about n²/2¹²⁹: for a million keys, one in 10²⁶. The map
-// stays when the set spills: only the keys after it go to the file, as
-// text, so that a file sorted by its key is written in order.
+// seeds), not strings, in flat pointer-free arrays (see table): the garbage
+// collector never scans them, and a key costs about 30 bytes whatever its
+// length (a hundred thousand keys, 3 MB; a million, 30 MB).
+// Two different keys share a hash with a probability of about n²/2¹²⁹: for
+// a million keys, one in 10²⁶. The table stays when the set spills: only the
+// keys after it go to the file, as text, so that a file sorted by its key is
+// written in order. The file is slow (a B-tree insert a key, several times
+// the cost of everything else check does with a row), so a caller that holds
+// little else in memory, like check, keeps more keys in memory (LargeSpill).
 package keyset
 
 import (
@@ -21,6 +23,7 @@ import (
 	"hash/maphash"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -30,13 +33,18 @@ import (
 // a larger one costs no more memory than that.
 const DefaultSpill = 100000
 
+// LargeSpill is the spill count of a caller that holds little else in
+// memory (check): a million-row file stays in memory (about 30 MB of keys),
+// and a larger one costs no more than 1.2 million keys (about 36 MB).
+const LargeSpill = 1200000
+
 // commitEvery bounds a spill transaction.
 const commitEvery = 5000
 
 // Set is a set of keys with the row that had each first. It is not safe
 // for concurrent use.
 type Set struct {
-	mem   map[digest]int32
+	mem   *table
 	spill int
 	seeds [2]maphash.Seed
 
@@ -55,7 +63,7 @@ func New(dir string, spill int) *Set {
 	if spill <= 0 {
 		spill = DefaultSpill
 	}
-	return &Set{mem: map[digest]int32{}, spill: spill, dir: dir, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+	return &Set{mem: newTable(), spill: spill, dir: dir, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
 // digest is a key's 128-bit hash.
@@ -68,22 +76,48 @@ func (s *Set) digest(k string) digest {
 	return d
 }
 
+// normalDigest is s.digest(Normalize(key)) without building the lowered
+// string when the key is short ASCII (almost every key): check calls Add
+// for every row, and the allocation cost more than the hash.
+func (s *Set) normalDigest(key string) digest {
+	t := strings.TrimSpace(key)
+	var buf [256]byte
+	if len(t) > len(buf) {
+		return s.digest(Normalize(t))
+	}
+	b := buf[:len(t)]
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c >= utf8.RuneSelf {
+			return s.digest(Normalize(t))
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	// maphash.Bytes and maphash.String agree on the same bytes.
+	var d digest
+	binary.LittleEndian.PutUint64(d[:8], maphash.Bytes(s.seeds[0], b))
+	binary.LittleEndian.PutUint64(d[8:], maphash.Bytes(s.seeds[1], b))
+	return d
+}
+
 // Normalize is how keys compare: trimmed, case-insensitive.
 func Normalize(key string) string { return strings.ToLower(strings.TrimSpace(key)) }
 
 // Add records key at row. When key was seen before, it returns the first
 // row and true.
 func (s *Set) Add(key string, row int) (int, bool, error) {
-	k := Normalize(key)
-	d := s.digest(k)
-	if first, ok := s.mem[d]; ok {
-		return int(first), true, nil
+	d := s.normalDigest(key)
+	if first, ok := s.mem.lookup(d); ok {
+		return first, true, nil
 	}
 	if s.db != nil {
-		return s.addDisk(k, row)
+		return s.addDisk(Normalize(key), row)
 	}
-	s.mem[d] = int32(row)
-	if len(s.mem) >= s.spill {
+	s.mem.insert(d, row)
+	if s.mem.n >= s.spill {
 		if err := s.spillToDisk(); err != nil {
 			return 0, false, err
 		}

@@ -2,6 +2,7 @@ package keyset
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +40,47 @@ func TestCommitBoundary(t *testing.T) {
 	}
 	if first, dup, err := s.Add("0", 99); err != nil || !dup || first != 0 {
 		t.Fatalf("after commits: first=%d dup=%v err=%v", first, dup, err)
+	}
+}
+
+// TestTableGrowth fills the in-memory table through many doublings of
+// every shard and checks that each key keeps its own row and that keys
+// never added are not found.
+func TestTableGrowth(t *testing.T) {
+	s := New(t.TempDir(), 1<<30)
+	defer s.Close()
+	const n = 200000
+	for i := 0; i < n; i++ {
+		if _, dup, err := s.Add(fmt.Sprintf("k%d", i), i); err != nil || dup {
+			t.Fatalf("add %d: dup=%v err=%v", i, dup, err)
+		}
+	}
+	if s.Spilled() {
+		t.Fatal("spilled")
+	}
+	for i := 0; i < n; i++ {
+		if first, dup, err := s.Add(fmt.Sprintf("K%d", i), n+i); err != nil || !dup || first != i {
+			t.Fatalf("re-add %d: first=%d dup=%v err=%v", i, first, dup, err)
+		}
+		if _, ok := s.mem.lookup(s.digest(fmt.Sprintf("other%d", i))); ok {
+			t.Fatalf("other%d found", i)
+		}
+	}
+}
+
+// TestNormalDigest checks that the fast digest of a key agrees with the
+// digest of its normal form, for ASCII and other keys.
+func TestNormalDigest(t *testing.T) {
+	s := New(t.TempDir(), 0)
+	for _, k := range []string{"", "a", " User@Example.COM\t", "ZOË@example.com", "Zoë@Example.com ", strings.Repeat("AbC", 100), "İstanbul"} {
+		if got, want := s.normalDigest(k), s.digest(Normalize(k)); got != want {
+			t.Errorf("%q: digest %x, want %x", k, got, want)
+		}
+	}
+	if first, dup, _ := func() (int, bool, error) {
+		s.Add("Zoë@Example.com", 2)
+		return s.Add(" ZOË@EXAMPLE.COM ", 3)
+	}(); !dup || first != 2 {
+		t.Errorf("ZOË after Zoë: first=%d dup=%v", first, dup)
 	}
 }

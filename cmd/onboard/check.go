@@ -12,7 +12,6 @@ import (
 	"github.com/onboardhq/onboard/batch/source"
 
 	"github.com/onboardhq/onboard/batch/keyset"
-	"github.com/onboardhq/onboard/providers"
 )
 
 type checkOptions struct {
@@ -21,6 +20,8 @@ type checkOptions struct {
 	previews int
 	list     int
 	output   string
+	// cpuprofile is for make bench and profiling, hidden.
+	cpuprofile string
 }
 
 func (a *app) checkCmd() *cobra.Command {
@@ -46,7 +47,14 @@ input cannot be used at all (then the message is on stderr, also with -o json).`
 			if err := checkOutput(o.output); err != nil {
 				return err
 			}
-			tuneGC(true)
+			tuneGC(checkMemoryLimit)
+			if o.cpuprofile != "" {
+				stop, err := startCPUProfile(o.cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return a.check(o)
 		},
 	}
@@ -58,6 +66,8 @@ input cannot be used at all (then the message is on stderr, also with -o json).`
 	f.StringVar(&o.in.sheet, "sheet", "", "the sheet to read when the input is an Excel workbook (default: the first)")
 	f.IntVar(&o.previews, "previews", 3, "how many payloads to print")
 	f.IntVar(&o.list, "list", 50, "how many problems to list one by one (all are counted)")
+	f.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the check to this file (for make bench)")
+	_ = f.MarkHidden("cpuprofile")
 	addOutputFlag(cmd, &o.output)
 	return cmd
 }
@@ -170,41 +180,25 @@ func (a *app) check(o *checkOptions) error {
 	}
 	keyIdx := p.Plan.KeyColumn()
 	keyCol := p.Src.Header()[keyIdx]
-	seen := keyset.New("", 0)
+	seen := keyset.New("", keyset.LargeSpill)
 	defer seen.Close()
-	for {
-		row, err := p.Src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fail(exitNotSent, "%v", err)
-		}
+	err = checkRows(p, func(c *checked) error {
+		row := c.row
 		rows++
-		if row.Err != nil {
+		if c.inputErr != "" {
 			bad++
-			report("input", row.Num, "", nil, "", row.Err.Error())
-			continue
+			report("input", row.Num, "", nil, "", c.inputErr)
+			return nil
 		}
-		if err := row.TextError(p.Plan.UsesColumn); err != nil {
-			bad++
-			report("input", row.Num, "", nil, "", err.Error())
-			continue
-		}
-		rec, probs, _ := p.Plan.Apply(row.Cells)
 		rowBad := false
-		for _, pr := range probs {
+		for _, pr := range c.probs {
 			rowBad = true
 			report("mapping", row.Num, pr.Field, pr.Columns, describeWhere(pr.Field, pr.Columns), pr.Error())
 		}
-		if len(probs) == 0 {
-			errs := providers.CheckFields(p.Desc, rec)
-			errs = append(errs, p.Provider.Validate(rec, p.Job.Options)...)
-			for _, fe := range errs {
-				rowBad = true
-				cols := p.Plan.Columns(fe.Field)
-				report("validation", row.Num, fe.Field, cols, describeWhere(fe.Field, cols), describeWhere(fe.Field, cols)+": "+fe.Msg)
-			}
+		for _, fe := range c.errs {
+			rowBad = true
+			cols := p.Plan.Columns(fe.Field)
+			report("validation", row.Num, fe.Field, cols, describeWhere(fe.Field, cols), describeWhere(fe.Field, cols)+": "+fe.Msg)
 		}
 		key := strings.TrimSpace(row.Cells[keyIdx])
 		if key == "" {
@@ -213,7 +207,7 @@ func (a *app) check(o *checkOptions) error {
 		} else {
 			first, dup, err := seen.Add(key, row.Num)
 			if err != nil {
-				return fail(exitNotSent, "%v", err)
+				return err
 			}
 			if dup {
 				rowBad = true
@@ -222,15 +216,19 @@ func (a *app) check(o *checkOptions) error {
 		}
 		if rowBad {
 			bad++
-			continue
+			return nil
 		}
 		if len(res.Previews) < o.previews {
-			text, err := p.Provider.Preview(rec.Masked(p.Desc), p.Job.Options)
+			text, err := p.Provider.Preview(c.rec.Masked(p.Desc), p.Job.Options)
 			if err != nil {
 				text = "(preview failed: " + err.Error() + ")"
 			}
 			res.Previews = append(res.Previews, checkPreview{Row: row.Num, Request: text})
 		}
+		return nil
+	})
+	if err != nil {
+		return fail(exitNotSent, "%v", err)
 	}
 	res.Rows, res.Valid, res.Invalid = rows, rows-bad, bad
 	ks := make([]problemKind, 0, len(kinds))

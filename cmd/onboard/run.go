@@ -70,7 +70,7 @@ another run of this job is in progress (nothing was sent).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// An in-process sandbox keeps every user: no memory limit then.
-			tuneGC(!o.sandbox)
+			tuneGC(runMemoryLimit(o.sandbox))
 			return a.run(o)
 		},
 	}
