@@ -235,8 +235,11 @@ func TestSamplesUnderFaults(t *testing.T) {
 					if got := first.res.Counts.Created + first.res.Counts.Exists; got != valid {
 						t.Fatalf("created+exists = %d, want %d (%+v)", got, valid, first.res.Counts)
 					}
-					if first.res.Retries == 0 {
-						t.Fatal("no retries counted under faults")
+					// The faults are drawn at random per request, so a small
+					// sample can meet none of them; when the sandbox refused
+					// or lost a create, a retry or a lookup must show it.
+					if st.Creates > st.Created && first.res.Retries == 0 && first.res.Lookups == 0 {
+						t.Fatalf("the sandbox refused %d creates, yet no retries were counted", st.Creates-st.Created)
 					}
 					again := run(t, setup{jobPath: samplePath(name), sandbox: sb, ledger: l})
 					accounted(t, again, rows)

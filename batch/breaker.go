@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/onboardhq/onboard/providers"
@@ -25,6 +26,14 @@ type breaker struct {
 	window    time.Duration
 	now       func() time.Time
 
+	// clean is true while the breaker is closed with no unusable answer
+	// counted: the state of nearly every request of a healthy run. acquire
+	// and a usable result then change nothing, so they read this flag
+	// instead of taking mu (two locks per row, shared by every worker, at
+	// thousands of rows a second). It is written only with mu held, at
+	// every change of fails or openedAt.
+	clean atomic.Bool
+
 	mu        sync.Mutex
 	fails     int
 	firstFail time.Time // the first unusable answer since the last usable one
@@ -40,7 +49,15 @@ type breaker struct {
 var errTripped = errors.New("the vendor gave no usable answer")
 
 func newBreaker(threshold int, window time.Duration) *breaker {
-	return &breaker{threshold: max(threshold, 1), window: window, now: time.Now, wake: make(chan struct{})}
+	b := &breaker{threshold: max(threshold, 1), window: window, now: time.Now, wake: make(chan struct{})}
+	b.clean.Store(true)
+	return b
+}
+
+// setClean records whether the breaker is closed with no failure counted.
+// b.mu is held.
+func (b *breaker) setClean() {
+	b.clean.Store(b.fails == 0 && b.openedAt.IsZero())
 }
 
 // probeGaps returns the wait between opening and the first probe, and the
@@ -56,6 +73,9 @@ func (b *breaker) probeGaps() (first, most time.Duration) {
 // answer with result. It returns errTripped when the breaker has been open
 // for its whole window, or ctx's error.
 func (b *breaker) acquire(ctx context.Context) (probe bool, err error) {
+	if b.clean.Load() {
+		return false, nil
+	}
 	for {
 		b.mu.Lock()
 		if b.openedAt.IsZero() {
@@ -92,8 +112,12 @@ func (b *breaker) acquire(ctx context.Context) (probe bool, err error) {
 
 // result records one answer. It returns errTripped when the run must stop.
 func (b *breaker) result(usable, probe bool, what string) error {
+	if usable && !probe && b.clean.Load() {
+		return nil // nothing to reset: see clean
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	defer b.setClean()
 	if probe {
 		b.probing = false
 	}

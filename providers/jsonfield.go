@@ -10,63 +10,93 @@ import "encoding/json"
 // exactly. It reports false when data is not an object it can walk, or the
 // member is missing or not a string. It does not validate what it skips.
 func JSONStringField(data []byte, name string) (string, bool) {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
+	names := [1]string{name}
+	var vals [1]string
+	var found [1]bool
+	if !stringFields(data, names[:], vals[:], found[:]) {
 		return "", false
 	}
+	return vals[0], found[0]
+}
+
+// JSONStringFields2 is JSONStringField for two members at once, in one walk
+// of data: an echoed user is read once for its id and its vendor id. When
+// data is not an object it can walk, neither is found.
+func JSONStringFields2(data []byte, a, b string) (va string, oka bool, vb string, okb bool) {
+	names := [2]string{a, b}
+	var vals [2]string
+	var found [2]bool
+	if !stringFields(data, names[:], vals[:], found[:]) {
+		return "", false, "", false
+	}
+	return vals[0], found[0], vals[1], found[1]
+}
+
+// stringFields walks the JSON object data and sets vals[k] and found[k] for
+// each top-level member names[k] (the last of that name wins). It reports
+// false when data is not an object it can walk.
+func stringFields(data []byte, names, vals []string, found []bool) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
 	i++
-	var val string
-	found := false
 	for {
 		i = skipSpace(data, i)
 		if i < len(data) && data[i] == '}' {
-			return val, found
+			return true
 		}
 		// A member: "name" : value
 		end, esc, ok := scanString(data, i)
 		if !ok {
-			return "", false
+			return false
 		}
-		match := keyEquals(data[i:end], esc, name)
+		match := -1
+		for k, name := range names {
+			if keyEquals(data[i:end], esc, name) {
+				match = k
+				break
+			}
+		}
 		i = skipSpace(data, end)
 		if i >= len(data) || data[i] != ':' {
-			return "", false
+			return false
 		}
 		i = skipSpace(data, i+1)
 		start := i
 		if i < len(data) && data[i] == '"' {
 			if end, esc, ok = scanString(data, i); !ok {
-				return "", false
+				return false
 			}
-			if match {
+			if match >= 0 {
 				if !esc {
-					val, found = string(data[start+1:end-1]), true
-				} else if json.Unmarshal(data[start:end], &val) == nil {
-					found = true
+					vals[match], found[match] = string(data[start+1:end-1]), true
+				} else if json.Unmarshal(data[start:end], &vals[match]) == nil {
+					found[match] = true
 				} else {
-					return "", false
+					return false
 				}
 			}
 			i = end
 		} else {
 			if i, ok = skipValue(data, i); !ok {
-				return "", false
+				return false
 			}
-			if match {
-				val, found = "", false // the last one wins, and it is not a string
+			if match >= 0 {
+				vals[match], found[match] = "", false // the last one wins, and it is not a string
 			}
 		}
 		i = skipSpace(data, i)
 		if i >= len(data) {
-			return "", false
+			return false
 		}
 		switch data[i] {
 		case ',':
 			i++
 		case '}':
-			return val, found
+			return true
 		default:
-			return "", false
+			return false
 		}
 	}
 }

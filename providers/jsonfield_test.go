@@ -88,3 +88,29 @@ func BenchmarkJSONStringField(b *testing.B) {
 		}
 	})
 }
+
+// TestJSONStringFields2: reading two members in one walk answers what two
+// walks of JSONStringField answer.
+func TestJSONStringFields2(t *testing.T) {
+	for _, in := range []string{
+		`{"_id":"65f0","id":"x@y.com"}`,
+		`{"id":"x@y.com","_id":"65f0","roles":["a","b"]}`,
+		`{"id":"first","_id":"m","id":"last"}`,
+		`{"id":1,"_id":"m"}`,
+		`{"_id":"m","id":null}`,
+		`{"_id":"m"}`,
+		`{"id":"only"}`,
+		`{"a":{"id":"inner","_id":"inner"}}`,
+		`{"\u005fid":"m","i\u0064":"x"}`,
+		`{}`,
+		`{"_id":"m","id":"unterminated`,
+		`<html>502</html>`,
+	} {
+		m, mOK, id, idOK := JSONStringFields2([]byte(in), "_id", "id")
+		wm, wmOK := JSONStringField([]byte(in), "_id")
+		wid, widOK := JSONStringField([]byte(in), "id")
+		if m != wm || mOK != wmOK || id != wid || idOK != widOK {
+			t.Errorf("%s: got %q %v, %q %v; one at a time %q %v, %q %v", in, m, mOK, id, idOK, wm, wmOK, wid, widOK)
+		}
+	}
+}

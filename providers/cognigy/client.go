@@ -141,12 +141,11 @@ func isCreated(status int, data []byte, sent string) (string, bool) {
 	if status != http.StatusOK && status != http.StatusCreated {
 		return "", false
 	}
-	mongoID, ok := providers.JSONStringField(data, "_id")
+	mongoID, ok, id, idOK := providers.JSONStringFields2(data, "_id", "id")
 	if !ok || mongoID == "" {
 		return "", false
 	}
-	id, ok := providers.JSONStringField(data, "id")
-	if !ok || !sameID(id, sent) {
+	if !idOK || !sameID(id, sent) {
 		return "", false
 	}
 	return mongoID, true

@@ -53,9 +53,12 @@ func (t cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return &http.Response{
 		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:  http.Header{"Content-Type": {"application/json"}},
-		Body:    io.NopCloser(strings.NewReader(t.body)),
-		Request: req,
+		Header: http.Header{"Content-Type": {"application/json"}},
+		Body:   io.NopCloser(strings.NewReader(t.body)),
+		// The length, as a server announces it: a zero ContentLength
+		// would mean an empty answer.
+		ContentLength: int64(len(t.body)),
+		Request:       req,
 	}, nil
 }
 
