@@ -171,6 +171,19 @@ func (r *run) run(ctx context.Context) Outcome {
 	// 1. The job file.
 	j, err := LoadJob(o.JobPath, o.Getenv)
 	if err != nil {
+		if fi, serr := os.Stat(o.JobPath); serr == nil && fi.Mode().IsRegular() {
+			// The job file was read but is wrong (a typo, a bad value): a
+			// wrapper still gets its summary.json, next to the job or in
+			// --out.
+			r.outDir = o.Out
+			if r.outDir == "" {
+				r.outDir = DefaultOutDir(filepath.Dir(o.JobPath), r.started)
+			}
+			r.sum = report.Summary{Job: o.JobPath, Started: r.started, Sandbox: o.Sandbox}
+			if e := r.checkOut(); e != nil {
+				return r.fail(e)
+			}
+		}
 		return r.fail(asError(err))
 	}
 	r.outDir = o.Out

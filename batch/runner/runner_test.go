@@ -401,3 +401,24 @@ func TestVendorDownStopsTheRun(t *testing.T) {
 		})
 	}
 }
+
+// A job file with a typo was read: its run still leaves a summary.json
+// that says so, for the wrapper.
+func TestBrokenJobFileWritesASummary(t *testing.T) {
+	f := newFixture(t, 1, 0)
+	f.write("job.yaml", "provider: cognigy\nconcurency: 4\nfields:\n  id: Email\n")
+	out := filepath.Join(f.dir, "out")
+	o := Run(context.Background(), f.opts(out))
+	if o.Code != ExitNotSent {
+		t.Fatalf("code %d", o.Code)
+	}
+	s := readSummary(t, filepath.Join(out, report.SummaryFile))
+	if s["stage"] != StageJob || !strings.Contains(s["error"].(string), "concurency") || s["exit_code"] != float64(ExitNotSent) {
+		t.Fatalf("summary %v", s)
+	}
+	// No job file at all: nothing to write next to.
+	o = Run(context.Background(), Options{JobPath: filepath.Join(f.dir, "none.yaml"), Out: filepath.Join(f.dir, "out2"), Registry: f.reg, Rate: -1})
+	if _, err := os.Stat(filepath.Join(f.dir, "out2")); o.Code != ExitNotSent || err == nil {
+		t.Fatalf("code %d, out2 made: %v", o.Code, err == nil)
+	}
+}
