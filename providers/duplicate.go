@@ -15,9 +15,12 @@ import (
 //
 //   - found: a Result with Status exists, the vendor id the lookup read, and
 //     dup's HTTP status;
-//   - not found: dup itself, its message saying that the lookup found nobody;
-//   - the lookup failed: an *Error of the lookup's kind whose message gives
-//     the vendor's words first and then why the lookup failed.
+//   - not found: dup made permanent (KindRejected), its message saying that
+//     the lookup found nobody, so this is not a duplicate;
+//   - the lookup failed: KindRetry (the create was refused, so sending it
+//     again is safe), with the lookup's Retry-After; KindAuth or
+//     KindEndpoint when that is why the lookup failed. Its message gives the
+//     vendor's words first and then why the lookup failed.
 //
 // The lookup is a second request for the row, so it waits for the run's
 // pacer (Pace) first. A provider calls it from Create for each answer its
@@ -33,8 +36,12 @@ func ConfirmDuplicate(ctx context.Context, lookup func(context.Context) (Result,
 		if !ok {
 			le = &Error{Kind: KindUnknown, Message: err.Error()}
 		}
+		kind := KindRetry
+		if le.Kind == KindAuth || le.Kind == KindEndpoint {
+			kind = le.Kind
+		}
 		return Result{}, &Error{
-			Vendor: dup.Vendor, Op: dup.Op, Kind: le.Kind, HTTPStatus: dup.HTTPStatus, TraceID: dup.TraceID, RetryAfter: le.RetryAfter,
+			Vendor: dup.Vendor, Op: dup.Op, Kind: kind, HTTPStatus: dup.HTTPStatus, TraceID: dup.TraceID, RetryAfter: le.RetryAfter,
 			Message: joinMsg(dup.Message, "(this may mean the user exists; the lookup to confirm it failed: "+lookupText(le)+")"),
 			Err:     err,
 		}
@@ -43,7 +50,8 @@ func ConfirmDuplicate(ctx context.Context, lookup func(context.Context) (Result,
 		return Result{Status: StatusExists, VendorID: res.VendorID, HTTPStatus: dup.HTTPStatus}, nil
 	}
 	e := *dup
-	e.Message = joinMsg(dup.Message, "(the vendor's answer may mean the user exists, but a lookup found nobody)")
+	e.Kind, e.RetryAfter = KindRejected, 0
+	e.Message = joinMsg(dup.Message, "(the vendor's answer may mean the user exists, but a lookup found nobody: not a duplicate)")
 	return Result{}, &e
 }
 

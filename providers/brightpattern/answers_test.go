@@ -139,7 +139,7 @@ func TestDuplicateAnswersConfirmed(t *testing.T) {
 		{"400 login exists found", 400, "Login ID 'agent.1' is already in use", 200, true, ""},
 		{"400 already exists found", 400, "user agent.1 already exists", 200, true, ""},
 		{"500 duplicate key found", 500, "Duplicate key error", 200, true, ""},
-		{"409 not found", 409, "Conflict", 404, false, "Conflict (the vendor's answer may mean the user exists, but a lookup found nobody)"},
+		{"409 not found", 409, "Conflict", 404, false, "Conflict (the vendor's answer may mean the user exists, but a lookup found nobody: not a duplicate)"},
 		{"500 duplicate key not found", 500, "Duplicate key error", 404, false, "500 Internal Server Error: Duplicate key error (the vendor's answer may mean"},
 		{"400 validation", 400, "Invalid extension: must be a number", 0, false, "400 Bad Request: Invalid extension: must be a number"},
 		{"500 other", 500, "NullPointerException", 0, false, "NullPointerException"},

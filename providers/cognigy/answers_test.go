@@ -129,7 +129,7 @@ func TestDuplicateAnswersConfirmed(t *testing.T) {
 		{"400 duplicate key found", 400, `{"title":"Bad Request","detail":"E11000 duplicate key error collection: users"}`, found, true, ""},
 		{"400 already exists found", 400, `{"title":"Bad Request","detail":"A user with this id already exists"}`, found, true, ""},
 		{"400 text already exists found", 400, `User already exists`, found, true, ""},
-		{"409 not found", 409, `{"title":"Conflict","detail":"user exists","traceId":"t-1"}`, none, false, "Conflict: user exists (the vendor's answer may mean the user exists, but a lookup found nobody) (trace id t-1)"},
+		{"409 not found", 409, `{"title":"Conflict","detail":"user exists","traceId":"t-1"}`, none, false, "Conflict: user exists (the vendor's answer may mean the user exists, but a lookup found nobody: not a duplicate) (trace id t-1)"},
 		{"400 validation", 400, `{"title":"Bad Request","detail":"body/organisation must be a string of length 24"}`, "", false, "body/organisation must be a string of length 24"},
 	}
 	for _, tt := range tests {

@@ -122,7 +122,7 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 		if mayBeDuplicate(resp.StatusCode, errs, data) {
 			// Exists (confirmed): never the tenant step, as the user may
 			// already be in the tenant, and invited.
-			return c.confirmExists(ctx, rec, c.vendorError("create", resp, data))
+			return providers.ConfirmDuplicate(ctx, func(ctx context.Context) (providers.Result, bool, error) { return c.Lookup(ctx, rec) }, c.vendorError("create", resp, data))
 		}
 		return providers.Result{}, c.vendorError("create", resp, data)
 	}
@@ -170,38 +170,6 @@ func gotType(resp *http.Response, data []byte) string {
 		return ""
 	}
 	return " (got " + ct + ")"
-}
-
-// confirmExists asks the vendor whether an answer that may mean "this user
-// already exists" does: found, the row exists (with the vendor's id); not
-// found, refused is the create's own error, made permanent and carrying the
-// vendor's words. A failed lookup leaves the question open: the create was
-// refused, so sending it again is safe (KindRetry), unless the lookup's
-// failure says otherwise (credentials, endpoint).
-func (c *client) confirmExists(ctx context.Context, rec providers.Record, refused *providers.Error) (providers.Result, error) {
-	if err := providers.Pace(ctx); err != nil {
-		return providers.Result{}, err
-	}
-	res, found, err := c.Lookup(ctx, rec)
-	if err != nil {
-		out := &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindRetry, HTTPStatus: refused.HTTPStatus,
-			Message: fmt.Sprintf("the answer may mean the user already exists (%s), but the lookup to confirm it failed: %v", refused.Message, err), Err: err}
-		if le, ok := providers.AsError(err); ok {
-			out.RetryAfter = le.RetryAfter // a throttled lookup asks for a pause
-			if le.Kind == providers.KindAuth || le.Kind == providers.KindEndpoint {
-				out.Kind = le.Kind
-			}
-		}
-		return providers.Result{}, out
-	}
-	if found {
-		res.HTTPStatus = refused.HTTPStatus
-		return res, nil
-	}
-	refused.Kind = providers.KindRejected
-	refused.RetryAfter = 0
-	refused.Message += " (no user with this e-mail was found, so this is not a duplicate)"
-	return providers.Result{}, refused
 }
 
 // addToTenant is the tenant step. What keeps an invitation from being sent
@@ -336,7 +304,7 @@ var duplicatePhrases = []string{"same value", "already exist", "already register
 // user already exists". No duplicate answer is documented [?]: any 409, or
 // a 400 (most likely) or 422 whose words (message, attribute string or object,
 // nested errors; the raw body when it is not the usual JSON) hold one of
-// duplicatePhrases. It is only a question: confirmExists asks Lookup. A
+// duplicatePhrases. It is only a question: providers.ConfirmDuplicate asks Lookup. A
 // plain validation 400 has none of the phrases and is not a duplicate.
 func mayBeDuplicate(status int, errs api.Errors, body []byte) bool {
 	switch status {

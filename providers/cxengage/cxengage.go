@@ -8,7 +8,7 @@
 // place each:
 //   - a duplicate: no answer is documented; a 400, 409 or 422 whose words
 //     hold one of the phrases the vendor's UI reads as a duplicate may mean
-//     it (mayBeDuplicate), and Lookup confirms it (client.confirmExists);
+//     it (mayBeDuplicate), and Lookup confirms it (providers.ConfirmDuplicate);
 //   - what proves a creation: any 2xx with the documented
 //     {"result": {"id": ...}} (client.Create); anything else is an unknown
 //     outcome;

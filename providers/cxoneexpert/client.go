@@ -140,7 +140,7 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 	if resp.StatusCode/100 != 2 {
 		e := c.statusError("create", resp, data)
 		if mayBeDuplicate(resp.StatusCode, data) {
-			return c.confirmExists(ctx, rec, e)
+			return providers.ConfirmDuplicate(ctx, func(ctx context.Context) (providers.Result, bool, error) { return c.Lookup(ctx, rec) }, e)
 		}
 		return providers.Result{}, e
 	}
@@ -185,7 +185,7 @@ var duplicateWords = []string{"conflicts with an existing", "already exist", "al
 // mayBeDuplicate decides whether an answer to a create may mean "this user
 // already exists": a 409, documented as "Username conflicts with an
 // existing username" [doc], or a 400 whose body has duplicateWords
-// (vendors.md: "409 / 400 text") [?]. It is only a question: confirmExists
+// (vendors.md: "409 / 400 text") [?]. It is only a question: providers.ConfirmDuplicate
 // asks Lookup. A plain validation 400 is not a duplicate.
 func mayBeDuplicate(status int, body []byte) bool {
 	switch status {
@@ -200,38 +200,6 @@ func mayBeDuplicate(status int, body []byte) bool {
 		}
 	}
 	return false
-}
-
-// confirmExists asks the site whether an answer that may mean "this
-// username is taken" does: found, the row exists (with the site's id); not
-// found, refused is the create's own error, made permanent and carrying the
-// vendor's words. A failed lookup leaves the question open: the create was
-// refused, so sending it again is safe (KindRetry), unless the lookup's
-// failure says otherwise (credentials, endpoint).
-func (c *client) confirmExists(ctx context.Context, rec providers.Record, refused *providers.Error) (providers.Result, error) {
-	if err := providers.Pace(ctx); err != nil {
-		return providers.Result{}, err
-	}
-	res, found, err := c.Lookup(ctx, rec)
-	if err != nil {
-		out := &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindRetry, HTTPStatus: refused.HTTPStatus,
-			Message: fmt.Sprintf("the answer may mean the username is taken (%s), but the lookup to confirm it failed: %v", refused.Message, err), Err: err}
-		if le, ok := providers.AsError(err); ok {
-			out.RetryAfter = le.RetryAfter // a throttled lookup asks for a pause
-			if le.Kind == providers.KindAuth || le.Kind == providers.KindEndpoint {
-				out.Kind = le.Kind
-			}
-		}
-		return providers.Result{}, out
-	}
-	if found {
-		res.HTTPStatus = refused.HTTPStatus
-		return res, nil
-	}
-	refused.Kind = providers.KindRejected
-	refused.RetryAfter = 0
-	refused.Message += " (no user with this username was found, so this is not a duplicate)"
-	return providers.Result{}, refused
 }
 
 // Lookup reads the user by name: GET /@api/deki/users/={name}, the name

@@ -16,7 +16,7 @@
 //     any other 2xx is an unknown outcome;
 //   - a duplicate: 409 is documented; a 400 whose words say the name is
 //     taken may mean it too (mayBeDuplicate); both are confirmed by Lookup
-//     (confirmExists);
+//     (providers.ConfirmDuplicate);
 //   - the field rules: only what the docs say (the status enum) and what
 //     XML can carry (xmlProblem); a username's other characters, the
 //     e-mail's form, role names and the password policy are the site's;
