@@ -215,26 +215,7 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 	}
 	// The answer says the user may already exist: only a lookup proves it
 	// (a 409 can also mean another attribute, such as externalId, clashed).
-	if err := providers.Pace(ctx); err != nil {
-		return providers.Result{}, err
-	}
-	res, found, lerr := c.Lookup(ctx, rec)
-	if lerr != nil {
-		le, ok := providers.AsError(lerr)
-		if !ok {
-			return providers.Result{}, lerr
-		}
-		out := *le
-		out.Message = fmt.Sprintf("%s (answered %d: %s; the lookup to confirm it failed)", le.Message, resp.StatusCode, e.Message)
-		return providers.Result{}, &out
-	}
-	if found {
-		res.HTTPStatus = resp.StatusCode
-		return res, nil
-	}
-	e.Kind = providers.KindRejected
-	e.Message += " (no user with this userName found by lookup)"
-	return providers.Result{}, e
+	return providers.ConfirmDuplicate(ctx, func(ctx context.Context) (providers.Result, bool, error) { return c.Lookup(ctx, rec) }, e)
 }
 
 // isCreated decides what proves a creation: 201 Created (RFC 7644 §3.3),
