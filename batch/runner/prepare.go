@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/onboardhq/onboard/batch/job"
+	"github.com/onboardhq/onboard/batch/report"
 	"github.com/onboardhq/onboard/batch/source"
 	"github.com/onboardhq/onboard/mapping"
 	"github.com/onboardhq/onboard/providers"
@@ -65,9 +66,9 @@ func Prepare(ctx context.Context, j *job.Job, reg *providers.Registry, in Input,
 	}
 	opts := source.Options{Encoding: firstNonEmpty(in.Encoding, j.Reading.Encoding), Sheet: firstNonEmpty(in.Sheet, j.Reading.Sheet)}
 	if delim := firstNonEmpty(in.Delimiter, j.Reading.Delimiter); delim != "" {
-		r, err := ParseDelimiter(delim)
+		r, err := report.ParseDelimiter(delim)
 		if err != nil {
-			return nil, &Error{Code: ExitNotSent, Stage: StageInput, Err: err}
+			return nil, &Error{Code: ExitNotSent, Stage: StageInput, Err: fmt.Errorf("--delimiter (or delimiter: in the job) %w", err)}
 		}
 		opts.Delimiter = r
 	}
@@ -117,21 +118,6 @@ func checkJobOptions(d *providers.Description, opts map[string]string) error {
 		return fmt.Errorf("options: %s takes no options (got %s)", d.Name, strings.Join(unknown, ", "))
 	}
 	return fmt.Errorf("options: unknown %s (known for %s: %s)", strings.Join(unknown, ", "), d.Name, strings.Join(names, ", "))
-}
-
-// ParseDelimiter reads a --delimiter or reading.delimiter value.
-func ParseDelimiter(s string) (rune, error) {
-	switch strings.ToLower(s) {
-	case ",", "comma":
-		return ',', nil
-	case ";", "semicolon":
-		return ';', nil
-	case "\t", `\t`, "tab":
-		return '\t', nil
-	case "|", "pipe":
-		return '|', nil
-	}
-	return 0, fmt.Errorf("--delimiter must be one of , ; tab | (not %q)", s)
 }
 
 func firstNonEmpty(ss ...string) string {
