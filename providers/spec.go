@@ -84,6 +84,15 @@ func (d *Description) CheckVariants(v map[string]string) error {
 	return nil
 }
 
+// MustVariants checks v (CheckVariants) and panics on a name or value the
+// sandbox does not play: a sandbox built from unchecked variants is a
+// programmer error, since `onboard sandbox` and the tests check them first.
+func (d *Description) MustVariants(v map[string]string) {
+	if err := d.CheckVariants(v); err != nil {
+		panic(d.Name + " sandbox: " + err.Error())
+	}
+}
+
 // VariantValue returns the value v picks for the variant called name, or
 // its default (its first value) when v has none. A sandbox reads its
 // variants with it; "" means d lists no such variant.

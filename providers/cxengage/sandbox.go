@@ -88,10 +88,11 @@ type Sandbox struct {
 // Description.SandboxVariants); an unknown name or value panics, as the
 // caller checks them against the description first.
 func NewSandbox(opts providers.SandboxOptions) *Sandbox {
+	description.MustVariants(opts.Variants)
 	return &Sandbox{
 		kit: sandboxkit.New(opts), now: time.Now,
-		duplicate:    variant(opts, VariantDuplicate, DuplicateVariants),
-		lookupAbsent: variant(opts, VariantLookupAbsent, LookupAbsentVariants),
+		duplicate:    description.VariantValue(opts.Variants, VariantDuplicate),
+		lookupAbsent: description.VariantValue(opts.Variants, VariantLookupAbsent),
 		byEmail:      map[string]int{},
 		members:      map[string][]api.TenantMember{},
 		memberIndex:  map[string]map[string]bool{SandboxTenantID: {}},

@@ -3,9 +3,7 @@ package cxengage
 import (
 	"fmt"
 	"net/http"
-	"slices"
 
-	"github.com/onboardhq/onboard/providers"
 	"github.com/onboardhq/onboard/providers/cxengage/api"
 	"github.com/onboardhq/onboard/providers/sandboxkit"
 )
@@ -59,25 +57,6 @@ const (
 // LookupAbsentVariants are the values of VariantLookupAbsent, the default
 // first.
 var LookupAbsentVariants = []string{LookupAbsent404, LookupAbsentEmpty}
-
-// variant returns the value opts picks for name, or the default (the first
-// of values). A value not in values panics: callers check variants against
-// Description.SandboxVariants before they build a sandbox.
-func variant(opts providers.SandboxOptions, name string, values []string) string {
-	for k := range opts.Variants {
-		if k != VariantDuplicate && k != VariantLookupAbsent {
-			panic(fmt.Sprintf("%s sandbox: unknown variant %q", Name, k))
-		}
-	}
-	v, ok := opts.Variants[name]
-	if !ok || v == "" {
-		return values[0]
-	}
-	if !slices.Contains(values, v) {
-		panic(fmt.Sprintf("%s sandbox: variant %s=%q is not one of %q", Name, name, v, values))
-	}
-	return v
-}
 
 // failDuplicate answers a create of an existing e-mail in the shape the
 // duplicate variant picks.

@@ -102,9 +102,10 @@ type Sandbox struct {
 
 // NewSandbox returns a sandbox site that holds only its admin (id 1).
 func NewSandbox(opts providers.SandboxOptions) *Sandbox {
+	description.MustVariants(opts.Variants)
 	s := &Sandbox{kit: sandboxkit.New(opts), now: time.Now,
-		duplicate:   variant(opts, VariantDuplicate, DuplicateVariants),
-		tokenFormat: variant(opts, VariantTokenFormat, TokenFormats)}
+		duplicate:   description.VariantValue(opts.Variants, VariantDuplicate),
+		tokenFormat: description.VariantValue(opts.Variants, VariantTokenFormat)}
 	admin := &sandboxUser{seeded: true, hasPw: true, hash: sha256.Sum256([]byte(SandboxAdminPassword))}
 	admin.user = api.User{ID: "1", Nick: SandboxAdminUsername, Username: SandboxAdminUsername, Email: "admin@example.com",
 		Fullname: "Site Administrator", Status: "active", Permissions: &api.UserPermissionsOut{Role: api.RoleRef{Name: "Admin"}}}

@@ -3,9 +3,6 @@ package cxoneexpert
 import (
 	"fmt"
 	"net/http"
-	"slices"
-
-	"github.com/onboardhq/onboard/providers"
 )
 
 // The sandbox's variants: the answers where the vendor's docs leave room,
@@ -31,25 +28,6 @@ const (
 
 // DuplicateVariants are the values of VariantDuplicate, the default first.
 var DuplicateVariants = []string{Dup409, Dup400}
-
-// variant returns the value opts picks for name, or the default (the first
-// of values). An unknown name or value panics: callers check variants
-// against Description.SandboxVariants before they build a sandbox.
-func variant(opts providers.SandboxOptions, name string, values []string) string {
-	for k := range opts.Variants {
-		if k != VariantDuplicate && k != VariantTokenFormat {
-			panic(fmt.Sprintf("%s sandbox: unknown variant %q", Name, k))
-		}
-	}
-	v, ok := opts.Variants[name]
-	if !ok || v == "" {
-		return values[0]
-	}
-	if !slices.Contains(values, v) {
-		panic(fmt.Sprintf("%s sandbox: variant %s=%q is not one of %q", Name, name, v, values))
-	}
-	return v
-}
 
 // failDuplicate answers a create (or a rename, when update) onto a taken
 // username in the shape the duplicate variant picks. A rename keeps the
