@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"bytes"
 	"context"
 	"mime"
 	"net/http"
@@ -83,7 +84,7 @@ func joinMsg(a, b string) string {
 // the request, password included.
 func UnprovenCreate(vendor string, resp *http.Response, want string) *Error {
 	return &Error{Vendor: vendor, Op: "create", Kind: KindUnknown, HTTPStatus: resp.StatusCode,
-		Message: "answered " + strconv.Itoa(resp.StatusCode) + " but not with the created user" + got(resp) + "; outcome unknown (the success answer is " + want + ")"}
+		Message: "answered " + strconv.Itoa(resp.StatusCode) + " but not with the created user" + AnswerType(resp, nil) + "; outcome unknown (the success answer is " + want + ")"}
 }
 
 // UnreadableLookup is the *Error for a lookup answered with a 2xx that does
@@ -91,10 +92,18 @@ func UnprovenCreate(vendor string, resp *http.Response, want string) *Error {
 // for a user who may exist), but of kind KindUnknown.
 func UnreadableLookup(vendor string, resp *http.Response, want string) *Error {
 	return &Error{Vendor: vendor, Op: "lookup", Kind: KindUnknown, HTTPStatus: resp.StatusCode,
-		Message: "answered " + strconv.Itoa(resp.StatusCode) + " but not with " + want + got(resp) + "; whether the user exists is unknown"}
+		Message: "answered " + strconv.Itoa(resp.StatusCode) + " but not with " + want + AnswerType(resp, nil) + "; whether the user exists is unknown"}
 }
 
-func got(resp *http.Response) string {
+// AnswerType says what came instead of the vendor's answer, by its
+// Content-Type (" (got text/html)"), or that the body was empty, for a
+// message about a 2xx that is not the vendor's answer. The body itself is
+// never quoted: a page that is not the vendor's may echo the request,
+// password included.
+func AnswerType(resp *http.Response, body []byte) string {
+	if body != nil && len(bytes.TrimSpace(body)) == 0 {
+		return " (got an empty body)"
+	}
 	ct := resp.Header.Get("Content-Type")
 	if mt, _, err := mime.ParseMediaType(ct); err == nil {
 		ct = mt

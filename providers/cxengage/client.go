@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -148,28 +147,11 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 
 // unproven is the error for a 2xx that is not the documented answer.
 func (c *client) unproven(resp *http.Response, data []byte) *providers.Error {
-	msg := fmt.Sprintf(`answered %d but not with the created user%s; outcome unknown (the success answer is {"result": {"id": ...}})`, resp.StatusCode, gotType(resp, data))
+	msg := fmt.Sprintf(`answered %d but not with the created user%s; outcome unknown (the success answer is {"result": {"id": ...}})`, resp.StatusCode, providers.AnswerType(resp, data))
 	if c.opts.tenantStep() {
 		msg += fmt.Sprintf("; the tenant step was not run: if the user turns out to exist, add it to tenant %s by hand", c.opts.tenantID)
 	}
 	return &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindUnknown, HTTPStatus: resp.StatusCode, Message: msg}
-}
-
-// gotType says what came instead of the vendor's answer, by its
-// Content-Type: the body is not quoted, as a page that is not the vendor's
-// may echo the request.
-func gotType(resp *http.Response, data []byte) string {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return " (got an empty body)"
-	}
-	ct := resp.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err == nil {
-		ct = mt
-	}
-	if ct == "" {
-		return ""
-	}
-	return " (got " + ct + ")"
 }
 
 // addToTenant is the tenant step. What keeps an invitation from being sent
@@ -213,7 +195,7 @@ func (c *client) addToTenant(ctx context.Context, rec providers.Record, userID s
 	// 2xx that is not JSON (a captive portal's page) proves nothing.
 	if len(bytes.TrimSpace(data)) > 0 && !json.Valid(data) {
 		return c.tenantFailure(userID, &providers.Error{Vendor: Name, Op: "tenant", Kind: providers.KindUnknown, HTTPStatus: resp.StatusCode,
-			Message: fmt.Sprintf("answered %d but not with JSON%s", resp.StatusCode, gotType(resp, data))})
+			Message: fmt.Sprintf("answered %d but not with JSON%s", resp.StatusCode, providers.AnswerType(resp, data))})
 	}
 	return nil
 }
@@ -273,7 +255,7 @@ func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Re
 	list, err := api.ParseUserList(data)
 	if err != nil {
 		return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, HTTPStatus: resp.StatusCode,
-			Message: fmt.Sprintf(`answered %d but not with a user list {"result": [...]}%s, so whether the user exists is unknown`, resp.StatusCode, gotType(resp, data))}
+			Message: fmt.Sprintf(`answered %d but not with a user list {"result": [...]}%s, so whether the user exists is unknown`, resp.StatusCode, providers.AnswerType(resp, data))}
 	}
 	for _, u := range list {
 		if !sameEmail(u.Email, email) {

@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -154,26 +153,9 @@ func (c *client) Create(ctx context.Context, rec providers.Record) (providers.Re
 	var u api.User
 	if err := xml.Unmarshal(data, &u); err != nil || strings.TrimSpace(u.ID) == "" || !sameUser(u.Username, rec.String("username")) {
 		return providers.Result{}, &providers.Error{Vendor: Name, Op: "create", Kind: providers.KindUnknown, HTTPStatus: resp.StatusCode,
-			Message: fmt.Sprintf(`answered %d but not with the created user%s; outcome unknown (the success answer is <user id="..."> with the username sent)`, resp.StatusCode, gotType(resp, data))}
+			Message: fmt.Sprintf(`answered %d but not with the created user%s; outcome unknown (the success answer is <user id="..."> with the username sent)`, resp.StatusCode, providers.AnswerType(resp, data))}
 	}
 	return providers.Result{Status: providers.StatusCreated, VendorID: u.ID, HTTPStatus: resp.StatusCode}, nil
-}
-
-// gotType says what came instead of the vendor's answer, by its
-// Content-Type: the body is not quoted, as a page that is not the vendor's
-// may echo the request, whose URL holds the password.
-func gotType(resp *http.Response, data []byte) string {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return " (got an empty body)"
-	}
-	ct := resp.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err == nil {
-		ct = mt
-	}
-	if ct == "" {
-		return ""
-	}
-	return " (got " + ct + ")"
 }
 
 // duplicateWords are what a 400 says when it may mean "this username is
@@ -228,7 +210,7 @@ func (c *client) Lookup(ctx context.Context, rec providers.Record) (providers.Re
 	var u api.User
 	if err := xml.Unmarshal(data, &u); err != nil || strings.TrimSpace(u.ID) == "" {
 		return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, HTTPStatus: resp.StatusCode,
-			Message: fmt.Sprintf("answered %d but not with a <user> with an id%s, so whether the user exists is unknown", resp.StatusCode, gotType(resp, data))}
+			Message: fmt.Sprintf("answered %d but not with a <user> with an id%s, so whether the user exists is unknown", resp.StatusCode, providers.AnswerType(resp, data))}
 	}
 	if !sameUser(u.Username, name) {
 		return providers.Result{}, false, &providers.Error{Vendor: Name, Op: "lookup", Kind: providers.KindRetry, HTTPStatus: resp.StatusCode,
