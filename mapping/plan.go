@@ -514,7 +514,7 @@ func (p *Plan) Generates() []string {
 // blank and that has no default (or says when_empty: skip) is left out of
 // the record.
 func (p *Plan) Apply(cells []string) (providers.Record, []Problem, map[string]string) {
-	return p.apply(cells, false)
+	return p.apply(nil, cells, false)
 }
 
 // ApplyOffline maps one row as Apply does, for check, which validates but
@@ -523,12 +523,40 @@ func (p *Plan) Apply(cells []string) (providers.Record, []Problem, map[string]st
 // more than mapping the rest of the row). Validation sees a value of the
 // right length and characters; the record must not be sent.
 func (p *Plan) ApplyOffline(cells []string) (providers.Record, []Problem) {
-	rec, probs, _ := p.apply(cells, true)
+	rec, probs, _ := p.apply(nil, cells, true)
 	return rec, probs
 }
 
-func (p *Plan) apply(cells []string, offline bool) (providers.Record, []Problem, map[string]string) {
-	rec := make(providers.Record, len(p.rules))
+// ApplyOfflineInto is ApplyOffline filling rec, emptied first (nil for a new
+// one), so that check can reuse the records of rows it is done with.
+func (p *Plan) ApplyOfflineInto(rec providers.Record, cells []string) (providers.Record, []Problem) {
+	clear(rec)
+	rec, probs, _ := p.apply(rec, cells, true)
+	return rec, probs
+}
+
+// OfflineFixed returns the fields that ApplyOffline sets to the same value
+// on every row, with that value: literals of the job and generated
+// passwords (one placeholder). check validates them once
+// (providers.NewFieldChecker) instead of once a row.
+func (p *Plan) OfflineFixed() map[string]any {
+	out := map[string]any{}
+	for i := range p.rules {
+		c := &p.rules[i]
+		switch {
+		case c.value != nil:
+			out[c.Field] = c.value
+		case c.Generate != "":
+			out[c.Field] = c.sample
+		}
+	}
+	return out
+}
+
+func (p *Plan) apply(rec providers.Record, cells []string, offline bool) (providers.Record, []Problem, map[string]string) {
+	if rec == nil {
+		rec = make(providers.Record, len(p.rules))
+	}
 	var probs []Problem
 	var gen map[string]string
 	for i := range p.rules {

@@ -666,3 +666,27 @@ func TestCompileRulesBuiltInCode(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestApplyOfflineInto: a reused record holds only what this row maps; a
+// field the previous row had and this one leaves out is gone.
+func TestApplyOfflineInto(t *testing.T) {
+	p := compile(t, "  id: { column: Email }\n  phone: { column: Mobile }\n  team: { value: Blue }\n  password: { generate: password }\n", "Email", "Mobile")
+	rec, probs := p.ApplyOfflineInto(nil, []string{"a@x", "+4915112345678"})
+	if len(probs) > 0 || rec.String("phone") != "+4915112345678" {
+		t.Fatalf("first row: %v %v", rec, probs)
+	}
+	rec2, probs := p.ApplyOfflineInto(rec, []string{"b@x", " "})
+	if len(probs) > 0 {
+		t.Fatalf("second row: %v", probs)
+	}
+	if _, ok := rec2["phone"]; ok {
+		t.Errorf("second row kept the first row's phone: %v", rec2)
+	}
+	if rec2.String("id") != "b@x" || rec2.String("team") != "Blue" || rec2.String("password") == "" {
+		t.Errorf("second row: %v", rec2)
+	}
+	fixed := p.OfflineFixed()
+	if len(fixed) != 2 || fixed["team"] != "Blue" || fixed["password"] != rec2.String("password") {
+		t.Errorf("OfflineFixed = %v, want team and the placeholder password", fixed)
+	}
+}

@@ -2,9 +2,11 @@ package providers_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +160,44 @@ func TestBaseURL(t *testing.T) {
 		case err != nil || u.String() != tt.want:
 			t.Errorf("BaseURL(%q) = %v, %v; want %s", tt.in, u, err, tt.want)
 		}
+	}
+}
+
+// TestFieldChecker: checking fixed fields once gives what CheckFields gives
+// on every record, including a fixed value's own problem and a field the
+// vendor does not have.
+func TestFieldChecker(t *testing.T) {
+	d := &providers.Description{Name: "x", Fields: []providers.Field{
+		{Name: "id", Type: providers.String, Required: true, Pattern: regexp.MustCompile(`^[a-z]+@[a-z]+$`)},
+		{Name: "org", Type: providers.String, Pattern: regexp.MustCompile(`^[0-9a-f]{4}$`)},
+		{Name: "role", Type: providers.String, Enum: []string{"agent", "admin"}},
+		{Name: "tos", Type: providers.Bool},
+	}}
+	recs := []providers.Record{
+		{"id": "a@x", "org": "00ff", "role": "agent", "tos": true},
+		{"id": "A@x", "org": "00ff", "role": "agent", "tos": true},
+		{"org": "00ff", "role": "boss", "tos": true},
+		{"id": "a@x", "org": "00ff", "role": "agent", "tos": true, "extra": "?"},
+		{"id": "a@x", "org": "nothex", "role": "agent", "tos": "yes"},
+		{"id": "a@x", "role": "agent"},
+	}
+	for _, rec := range recs {
+		fixed := map[string]any{}
+		for _, name := range []string{"org", "tos"} {
+			if v, ok := rec[name]; ok {
+				fixed[name] = v
+			}
+		}
+		want := providers.CheckFields(d, rec)
+		got := providers.NewFieldChecker(d, fixed).Check(rec)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%v: checker %v, CheckFields %v", rec, got, want)
+		}
+	}
+	if errs := providers.NewFieldChecker(d, map[string]any{"org": "nothex"}).Check(providers.Record{"id": "a@x", "org": "nothex"}); len(errs) != 1 || errs[0].Field != "org" {
+		t.Errorf("a fixed value's problem: %v", errs)
+	}
+	if errs := providers.NewFieldChecker(d, nil).Check(providers.Record{"id": "a@x", "extra": "?"}); len(errs) != 1 || errs[0].Field != "extra" {
+		t.Errorf("a field the vendor does not have: %v", errs)
 	}
 }

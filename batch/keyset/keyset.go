@@ -66,11 +66,11 @@ func New(dir string, spill int) *Set {
 	return &Set{mem: newTable(), spill: spill, dir: dir, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
-// digest is a key's 128-bit hash.
-type digest [16]byte
+// Digest is a key's 128-bit hash, as the set knows it (see Set.Digest).
+type Digest [16]byte
 
-func (s *Set) digest(k string) digest {
-	var d digest
+func (s *Set) digest(k string) Digest {
+	var d Digest
 	binary.LittleEndian.PutUint64(d[:8], maphash.String(s.seeds[0], k))
 	binary.LittleEndian.PutUint64(d[8:], maphash.String(s.seeds[1], k))
 	return d
@@ -79,7 +79,7 @@ func (s *Set) digest(k string) digest {
 // normalDigest is s.digest(Normalize(key)) without building the lowered
 // string when the key is short ASCII (almost every key): check calls Add
 // for every row, and the allocation cost more than the hash.
-func (s *Set) normalDigest(key string) digest {
+func (s *Set) normalDigest(key string) Digest {
 	t := strings.TrimSpace(key)
 	var buf [256]byte
 	if len(t) > len(buf) {
@@ -97,7 +97,7 @@ func (s *Set) normalDigest(key string) digest {
 		b[i] = c
 	}
 	// maphash.Bytes and maphash.String agree on the same bytes.
-	var d digest
+	var d Digest
 	binary.LittleEndian.PutUint64(d[:8], maphash.Bytes(s.seeds[0], b))
 	binary.LittleEndian.PutUint64(d[8:], maphash.Bytes(s.seeds[1], b))
 	return d
@@ -109,7 +109,16 @@ func Normalize(key string) string { return strings.ToLower(strings.TrimSpace(key
 // Add records key at row. When key was seen before, it returns the first
 // row and true.
 func (s *Set) Add(key string, row int) (int, bool, error) {
-	d := s.normalDigest(key)
+	return s.AddDigest(s.Digest(key), key, row)
+}
+
+// Digest is the hash by which Add knows key. Unlike Add, it is safe to call
+// from several goroutines at once: check hashes its keys on the goroutines
+// that validate rows, and only the lookup stays in input order.
+func (s *Set) Digest(key string) Digest { return s.normalDigest(key) }
+
+// AddDigest is Add(key, row) for d = s.Digest(key).
+func (s *Set) AddDigest(d Digest, key string, row int) (int, bool, error) {
 	if first, ok := s.mem.lookup(d); ok {
 		return first, true, nil
 	}

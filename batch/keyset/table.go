@@ -34,7 +34,7 @@ const (
 // shard is an open-addressing table with linear probing. rows[i] is the
 // row plus one, so 0 marks an empty slot.
 type shard struct {
-	digs []digest
+	digs []Digest
 	rows []uint32
 	n    int
 }
@@ -44,14 +44,14 @@ func newTable() *table {
 	for i := range t.shards {
 		// Capacities spread evenly on a log scale over one growth.
 		c := int(math.Ceil(firstCap * math.Pow(growBy/2.0, float64(i)/numShards)))
-		t.shards[i] = shard{digs: make([]digest, c), rows: make([]uint32, c)}
+		t.shards[i] = shard{digs: make([]Digest, c), rows: make([]uint32, c)}
 	}
 	return t
 }
 
-// halves splits a digest into the bits that pick the shard and the bits
+// halves splits a Digest into the bits that pick the shard and the bits
 // that pick the slot, so that the two are independent.
-func halves(d digest) (uint64, uint64) {
+func halves(d Digest) (uint64, uint64) {
 	var a, b uint64
 	for i := 7; i >= 0; i-- {
 		a = a<<8 | uint64(d[i])
@@ -68,7 +68,7 @@ func slot(h uint64, n int) int {
 }
 
 // lookup returns the row stored for d, or false.
-func (t *table) lookup(d digest) (int, bool) {
+func (t *table) lookup(d Digest) (int, bool) {
 	a, b := halves(d)
 	s := &t.shards[a>>56]
 	for i := slot(b, len(s.rows)); ; i++ {
@@ -85,7 +85,7 @@ func (t *table) lookup(d digest) (int, bool) {
 }
 
 // insert adds d, which must not be in the table, at row.
-func (t *table) insert(d digest, row int) {
+func (t *table) insert(d Digest, row int) {
 	a, b := halves(d)
 	s := &t.shards[a>>56]
 	if float64(s.n+1) > maxLoad*float64(len(s.rows)) {
@@ -95,7 +95,7 @@ func (t *table) insert(d digest, row int) {
 	t.n++
 }
 
-func (s *shard) put(d digest, b uint64, row uint32) {
+func (s *shard) put(d Digest, b uint64, row uint32) {
 	for i := slot(b, len(s.rows)); ; i++ {
 		if i == len(s.rows) {
 			i = 0
@@ -111,7 +111,7 @@ func (s *shard) put(d digest, b uint64, row uint32) {
 func (s *shard) grow() {
 	old := *s
 	c := len(old.rows) * growBy / 2
-	*s = shard{digs: make([]digest, c), rows: make([]uint32, c)}
+	*s = shard{digs: make([]Digest, c), rows: make([]uint32, c)}
 	for i, r := range old.rows {
 		if r != 0 {
 			_, b := halves(old.digs[i])

@@ -182,7 +182,7 @@ func (a *app) check(o *checkOptions) error {
 	keyCol := p.Src.Header()[keyIdx]
 	seen := keyset.New("", keyset.LargeSpill)
 	defer seen.Close()
-	err = checkRows(p, func(c *checked) error {
+	err = checkRows(p, seen, func(c *checked) error {
 		row := c.row
 		rows++
 		if c.inputErr != "" {
@@ -200,12 +200,12 @@ func (a *app) check(o *checkOptions) error {
 			cols := p.Plan.Columns(fe.Field)
 			report("validation", row.Num, fe.Field, cols, describeWhere(fe.Field, cols), describeWhere(fe.Field, cols)+": "+fe.Msg)
 		}
-		key := strings.TrimSpace(row.Cells[keyIdx])
+		key := c.key
 		if key == "" {
 			rowBad = true
 			report("validation", row.Num, "", []string{keyCol}, fmt.Sprintf("column %q", keyCol), fmt.Sprintf("column %q (the key) is empty", keyCol))
 		} else {
-			first, dup, err := seen.Add(key, row.Num)
+			first, dup, err := seen.AddDigest(c.keyDigest, key, row.Num)
 			if err != nil {
 				return err
 			}

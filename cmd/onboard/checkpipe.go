@@ -3,8 +3,10 @@ package main
 import (
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 
+	"github.com/onboardhq/onboard/batch/keyset"
 	"github.com/onboardhq/onboard/batch/runner"
 	"github.com/onboardhq/onboard/batch/source"
 	"github.com/onboardhq/onboard/mapping"
@@ -24,6 +26,21 @@ type checked struct {
 	probs    []mapping.Problem
 	errs     []providers.FieldError
 	rec      providers.Record
+	// key is the row's key, trimmed ("" for none), and keyDigest its
+	// hash in the duplicate-key set.
+	key       string
+	keyDigest keyset.Digest
+}
+
+// checker is what checkOne needs; it only reads, so the workers share it.
+type checker struct {
+	p      *runner.Prepared
+	fields *providers.FieldChecker
+	seen   *keyset.Set
+	keyIdx int
+	// recs holds the records of rows already handed to each: a map a
+	// row is most of what mapping allocates, and check keeps none.
+	recs sync.Pool
 }
 
 // checkResult is a batch of checked rows, or the error that ended reading.
@@ -36,8 +53,16 @@ type checkResult struct {
 // (one reads, the others map and validate whole batches) and hands the
 // results to each in input order, so that check's report is the same as
 // a one-by-one loop's. each returning an error stops everything; so does a
-// read error, which checkRows returns.
-func checkRows(p *runner.Prepared, each func(c *checked) error) error {
+// read error, which checkRows returns. each must not keep c or its record
+// past its return: the record is reused for a later row. The keys are hashed for seen on the
+// workers; the caller adds them, in order, with seen.AddDigest.
+func checkRows(p *runner.Prepared, seen *keyset.Set, each func(c *checked) error) error {
+	ck := &checker{
+		p:      p,
+		fields: providers.NewFieldChecker(p.Desc, p.Plan.OfflineFixed()),
+		seen:   seen,
+		keyIdx: p.Plan.KeyColumn(),
+	}
 	done := make(chan struct{})
 	type pending struct {
 		rows []*source.Row
@@ -105,7 +130,7 @@ func checkRows(p *runner.Prepared, each func(c *checked) error) error {
 			for j := range jobs {
 				res := make([]checked, len(j.rows))
 				for i, row := range j.rows {
-					res[i] = checkOne(p, row)
+					res[i] = ck.checkOne(row)
 				}
 				j.out <- checkResult{rows: res}
 			}
@@ -120,15 +145,19 @@ func checkRows(p *runner.Prepared, each func(c *checked) error) error {
 			if err := each(&r.rows[i]); err != nil {
 				return err
 			}
+			if rec := r.rows[i].rec; rec != nil {
+				ck.recs.Put(rec)
+			}
 		}
 	}
 	return nil
 }
 
 // checkOne maps and validates one row. It must be safe to call from
-// several goroutines at once: the plan, the description and the provider's
-// Validate only read.
-func checkOne(p *runner.Prepared, row *source.Row) checked {
+// several goroutines at once: the plan, the description, the checkers and
+// the provider's Validate only read.
+func (ck *checker) checkOne(row *source.Row) checked {
+	p := ck.p
 	c := checked{row: row}
 	if row.Err != nil {
 		c.inputErr = row.Err.Error()
@@ -138,10 +167,16 @@ func checkOne(p *runner.Prepared, row *source.Row) checked {
 		c.inputErr = err.Error()
 		return c
 	}
-	c.rec, c.probs = p.Plan.ApplyOffline(row.Cells)
+	rec, _ := ck.recs.Get().(providers.Record)
+	c.rec, c.probs = p.Plan.ApplyOfflineInto(rec, row.Cells)
 	if len(c.probs) == 0 {
-		c.errs = providers.CheckFields(p.Desc, c.rec)
+		c.errs = ck.fields.Check(c.rec)
 		c.errs = append(c.errs, p.Provider.Validate(c.rec, p.Job.Options)...)
+	}
+	if ck.keyIdx < len(row.Cells) {
+		if c.key = strings.TrimSpace(row.Cells[ck.keyIdx]); c.key != "" {
+			c.keyDigest = ck.seen.Digest(c.key)
+		}
 	}
 	return c
 }
