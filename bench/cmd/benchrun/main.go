@@ -45,10 +45,16 @@ const (
 	targetLatency   = 0.90 // at least this share of concurrency/latency
 	targetRSSMiB    = 64.0
 	targetRSSGrowth = 1.3 // 1M-row peak RSS at most this times the 100k one
-	latency         = 50 * time.Millisecond
-	latencyConc     = 16
-	overheadConc    = 8
-	rateConc        = 8
+	// targetWrk: onboard run (ledger on) at least this share of wrk's
+	// requests/s against the same sandbox (issue 13).
+	targetWrk = 0.5
+	// targetCheckShare: check over the large file at least this share of
+	// a bare encoding/csv read of it (issue 13).
+	targetCheckShare = 0.15
+	latency          = 50 * time.Millisecond
+	latencyConc      = 16
+	overheadConc     = 8
+	rateConc         = 8
 	// The hidden-limit figures (issue 13): onboard is not told the limit.
 	targetLimitShare = 0.95 // rows/s over the whole process at least this share of the limit
 	targetLimit429   = 0.03 // at most this share of creates answered 429
@@ -481,6 +487,64 @@ type overheadRuns struct {
 	ledger    *runResult
 	noLedger  *runResult
 	maxRSS100 int64 // the largest peak RSS of the ledger runs
+	// wrkRate is the best of wrk's requests/s against the same sandbox
+	// (0: no wrk on this machine); wrkProb why a wrk run did not count.
+	wrkRate float64
+	wrkProb string
+}
+
+// wrkScript is wrk's script for figure 1d, from the repository root.
+const wrkScript = "bench/wrk/cognigy-create.lua"
+
+// wrkRun runs wrk for 8 seconds, 2 threads and 8 connections (the
+// overhead figures' concurrency), POSTing a new user per request to a fresh
+// sandbox. It returns wrk's requests/s, or a problem; "" and 0 when wrk or
+// its script is missing.
+func (h *harness) wrkRun() (float64, string, error) {
+	bin, err := exec.LookPath("wrk")
+	if err != nil {
+		return 0, "", nil
+	}
+	script, err := filepath.Abs(wrkScript)
+	if err != nil {
+		return 0, "", nil
+	}
+	if _, err := os.Stat(script); err != nil {
+		return 0, "", nil
+	}
+	sv, err := serve(0, false)
+	if err != nil {
+		return 0, "", err
+	}
+	defer func() {
+		sv.close()
+		freeMemory()
+	}()
+	const label = "overhead: wrk"
+	h.waitQuiet(label)
+	p, err := runProc(label, h.self, h.dir, bin, []string{"-t2", "-c" + strconv.Itoa(overheadConc), "-d8s", "-s", script, sv.url}, nil, nil, true)
+	if err != nil {
+		return 0, "", err
+	}
+	h.procs = append(h.procs, p)
+	var rps float64
+	for _, line := range strings.Split(string(p.Stdout), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "Requests/sec:" {
+			rps, _ = strconv.ParseFloat(f[1], 64)
+		}
+	}
+	st := sv.sb.Stats()
+	switch {
+	case p.ExitCode != 0 || rps == 0:
+		return 0, fmt.Sprintf("wrk exit %d: %s", p.ExitCode, lastLines(string(p.Stdout)+p.Stderr, 3)), nil
+	case strings.Contains(string(p.Stdout), "Non-2xx"):
+		return 0, "wrk got answers other than 2xx: " + lastLines(string(p.Stdout), 3), nil
+	case st.Created == 0:
+		return 0, "the sandbox created no user", nil
+	}
+	p.Rows = st.Created
+	logf("%s: %.0f requests/s, %d users created", label, rps, st.Created)
+	return rps, "", nil
 }
 
 func (h *harness) overhead(input, bodies string) error {
@@ -491,6 +555,14 @@ func (h *harness) overhead(input, bodies string) error {
 		if err != nil {
 			return err
 		}
+		rps, wprob, err := h.wrkRun()
+		if err != nil {
+			return err
+		}
+		if wprob != "" {
+			o.wrkProb = wprob
+		}
+		o.wrkRate = max(o.wrkRate, rps)
 		if rate := float64(n) / br.Seconds; prob == "" && rate > o.bareRate {
 			o.bareRate, o.bareSnap = rate, snap
 		} else if prob != "" {
@@ -542,6 +614,19 @@ func (h *harness) overhead(input, bodies string) error {
 			}
 			h.add(x.id, name, m, target, passFail(ratio >= targetOverhead && same), "overhead: bare client", x.r.p.Label)
 		}
+	}
+	wname := fmt.Sprintf("Overhead against wrk: `onboard run`, ledger on, %s rows, `--rate 0`, concurrency %d, vs wrk (`-t2 -c%d`, %s) on the same sandbox", thousands(n), conc, conc, wrkScript)
+	wtarget := fmt.Sprintf("≥ %.2f of wrk (issue 13)", targetWrk)
+	switch {
+	case o.wrkRate == 0 && o.wrkProb != "":
+		h.add("1d", wname, "wrk broken: "+o.wrkProb, wtarget, "**HARNESS ERROR**")
+	case o.wrkRate == 0:
+		h.add("1d", wname, "not measured: no `wrk` on this machine (Debian: `apt-get install wrk`)", wtarget, "—")
+	case o.ledger == nil || o.ledger.problem != "":
+		h.add("1d", wname, "run broken", wtarget, "**FAIL**")
+	default:
+		ratio := o.ledger.rowsPerSec() / o.wrkRate
+		h.add("1d", wname, fmt.Sprintf("%s rows/s vs wrk %s requests/s = **%.2f**", thousands(int(o.ledger.rowsPerSec())), thousands(int(o.wrkRate)), ratio), wtarget, passFail(ratio >= targetWrk), "overhead: wrk", o.ledger.p.Label)
 	}
 	if o.ledger != nil && o.noLedger != nil && o.ledger.problem == "" && o.noLedger.problem == "" {
 		h.notes = append(h.notes, fmt.Sprintf("The ledger's cost: %.1f µs of wall time per row (%.0f vs %.0f rows/s) and %.1f µs of CPU per row.",
@@ -733,19 +818,43 @@ func (h *harness) memory(small, big string, bigSize int64) error {
 		}
 		logf("%s: %.1f s, %.0f rows/s, peak RSS %.1f MiB", label, p.Wall.Seconds(), float64(x.rows)/p.Wall.Seconds(), p.MaxRSSMiB())
 	}
+	// The speed figure (5) is the best of -repeat checks of the large file,
+	// as the overhead figures are; its memory figure the highest peak.
+	for r := 1; r < h.c.repeat && checkProb[1] == ""; r++ {
+		label := fmt.Sprintf("check %s rows (again)", thousands(h.c.big))
+		h.waitQuiet(label)
+		p, err := runProc(label, h.self, h.dir, h.bin, []string{"check", "--job", h.job, "--input", big, "--previews", "0", "--quiet"}, h.env, nil, true)
+		if err != nil {
+			return err
+		}
+		p.Rows = h.c.big
+		h.procs = append(h.procs, p)
+		checkRSS[1] = max(checkRSS[1], p.MaxRSS)
+		if p.ExitCode == 0 && p.Wall < checkBig.Wall {
+			checkBig = p
+		}
+		logf("%s: %.2f s, peak RSS %.1f MiB", label, p.Wall.Seconds(), p.MaxRSSMiB())
+	}
 	// The bare read of the same file, in this process.
 	logf("bare encoding/csv read of %s rows", thousands(h.c.big))
-	h.waitQuiet(bareCSVLabel)
-	before := sampleCPU()
-	csvRows, csvTime, err := bareCSVRead(big)
-	if err != nil {
-		return err
+	var csvRows int
+	var csvTime time.Duration
+	for r := 0; r < max(h.c.repeat, 1); r++ {
+		h.waitQuiet(bareCSVLabel)
+		before := sampleCPU()
+		n, took, err := bareCSVRead(big)
+		if err != nil {
+			return err
+		}
+		after := sampleCPU()
+		self := after.self - before.self
+		h.procs = append(h.procs, proc{Label: bareCSVLabel, Rows: n, Wall: took, User: self, MaxRSS: -1,
+			Other: otherShare(before, after, 0)})
+		logf("bare encoding/csv: %.2f s, %.0f rows/s", took.Seconds(), float64(n)/took.Seconds())
+		if csvTime == 0 || took < csvTime {
+			csvRows, csvTime = n, took
+		}
 	}
-	after := sampleCPU()
-	self := after.self - before.self
-	h.procs = append(h.procs, proc{Label: bareCSVLabel, Rows: csvRows, Wall: csvTime, User: self, MaxRSS: -1,
-		Other: otherShare(before, after, 0)})
-	logf("bare encoding/csv: %.2f s, %.0f rows/s", csvTime.Seconds(), float64(csvRows)/csvTime.Seconds())
 
 	// run over the large file (the small one is the overhead run).
 	rbig, err := h.onboardRun(runSpec{label: fmt.Sprintf("run %s rows", thousands(h.c.big)), job: h.job, input: big, rows: h.c.big, conc: overheadConc})
@@ -785,13 +894,15 @@ func (h *harness) memory(small, big string, bigSize int64) error {
 
 	// 5. Validation speed.
 	name := fmt.Sprintf("Validation speed: `onboard check` over %s rows (%.0f MB) vs a bare encoding/csv read", thousands(h.c.big), float64(bigSize)/1e6)
+	target := fmt.Sprintf("≥ %.0f%% of the bare read", 100*targetCheckShare)
 	if checkProb[1] != "" {
-		h.add("5", name, "check broken: "+checkProb[1], "— (reported)", "**FAIL**")
+		h.add("5", name, "check broken: "+checkProb[1], target, "**FAIL**")
 		return nil
 	}
 	checkRate := float64(h.c.big) / checkBig.Wall.Seconds()
 	csvRate := float64(csvRows) / csvTime.Seconds()
-	h.add("5", name, fmt.Sprintf("%s rows/s vs %s rows/s (%.0f%%)", thousands(int(checkRate)), thousands(int(csvRate)), 100*checkRate/csvRate), "— (reported)", "info", checkBig.Label, bareCSVLabel)
+	share := checkRate / csvRate
+	h.add("5", name, fmt.Sprintf("%s rows/s vs %s rows/s (**%.1f%%**), best of %d each", thousands(int(checkRate)), thousands(int(csvRate)), 100*share, max(h.c.repeat, 1)), target, passFail(share >= targetCheckShare), checkBig.Label, bareCSVLabel)
 	return nil
 }
 

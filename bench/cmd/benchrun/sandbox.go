@@ -35,10 +35,9 @@ func serve(latency time.Duration, keepTimes bool) (*served, error) {
 
 // serveLimited is serve with a hidden limit on creates: lim.Limit per
 // second (burst lim.Limit), answered 429 with Retry-After: 1 unless
-// lim.NoRetryAfter, as providers.SandboxOptions describes it. The
-// sandbox kit does not enforce Limit yet, so the bucket is this harness's
-// own (limiter); once the kit does, pass the options to the sandbox
-// instead.
+// lim.NoRetryAfter, as providers.SandboxOptions describes it. The bucket is
+// this harness's own (limiter), not the sandbox kit's `--limit`, so that the
+// figure does not rest on onboard's own code on both sides.
 func serveLimited(latency time.Duration, keepTimes bool, lim providers.SandboxOptions) (*served, error) {
 	sb := cognigy.NewSandbox(providers.SandboxOptions{Latency: latency, Seed: 1})
 	var next http.Handler = sb
