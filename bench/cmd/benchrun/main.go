@@ -304,6 +304,10 @@ func run(c config) error {
 	md := h.markdown(machine, started, time.Since(started), gb)
 	fmt.Print(md)
 	if c.out != "" {
+		// The figures of the run this one replaces move under "Earlier
+		// runs"; a missing file has none.
+		old, _ := os.ReadFile(c.out)
+		md = withHistory(md, old)
 		if err := os.WriteFile(c.out, []byte(md), 0o644); err != nil {
 			return err
 		}

@@ -83,3 +83,50 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// historyHeading starts the part of results.md that keeps the figures of
+// earlier runs, newest first.
+const historyHeading = "## Earlier runs"
+
+// withHistory appends to report the figures of the results file it
+// replaces (old, empty for none): the earlier run's date, machine and
+// figure table, then whatever history that file kept, so that a new run
+// never loses the old figures.
+func withHistory(report string, old []byte) string {
+	prev := string(old)
+	if strings.TrimSpace(prev) == "" {
+		return report
+	}
+	var history string
+	if i := strings.Index(prev, "\n"+historyHeading+"\n"); i >= 0 {
+		history = strings.TrimSpace(prev[i+len(historyHeading)+2:])
+		prev = prev[:i]
+	}
+	// The earlier run: its header lines and its figure table, not its
+	// notes and per-process tables (they stay in git history).
+	var keep []string
+	for _, line := range strings.Split(prev, "\n") {
+		if strings.HasPrefix(line, "## ") {
+			break
+		}
+		if strings.HasPrefix(line, "# ") || strings.HasPrefix(line, "Written by") {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	when := "an earlier run"
+	for _, line := range keep {
+		if d, ok := strings.CutPrefix(line, "- Date: "); ok {
+			when = d
+			break
+		}
+	}
+	var b strings.Builder
+	b.WriteString(strings.TrimRight(report, "\n"))
+	b.WriteString("\n\n" + historyHeading + "\n\n")
+	fmt.Fprintf(&b, "### %s\n\n%s\n", when, strings.TrimSpace(strings.Join(keep, "\n")))
+	if history != "" {
+		b.WriteString("\n" + history + "\n")
+	}
+	return b.String()
+}
