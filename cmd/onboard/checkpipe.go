@@ -41,6 +41,9 @@ type checker struct {
 	// recs holds the records of rows already handed to each: a map a
 	// row is most of what mapping allocates, and check keeps none.
 	recs sync.Pool
+	// results holds the result slices (*[]checked) of batches already
+	// handed to each, for the same reason.
+	results sync.Pool
 }
 
 // checkResult is a batch of checked rows, or the error that ended reading.
@@ -128,7 +131,12 @@ func checkRows(p *runner.Prepared, seen *keyset.Set, each func(c *checked) error
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				res := make([]checked, len(j.rows))
+				var res []checked
+				if p, ok := ck.results.Get().(*[]checked); ok && cap(*p) >= len(j.rows) {
+					res = (*p)[:len(j.rows)]
+				} else {
+					res = make([]checked, len(j.rows))
+				}
 				for i, row := range j.rows {
 					res[i] = ck.checkOne(row)
 				}
@@ -149,6 +157,8 @@ func checkRows(p *runner.Prepared, seen *keyset.Set, each func(c *checked) error
 				ck.recs.Put(rec)
 			}
 		}
+		clear(r.rows) // the rows read, for the collector
+		ck.results.Put(&r.rows)
 	}
 	return nil
 }
