@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/onboardhq/onboard/providers"
 )
@@ -693,20 +694,39 @@ func (c *compiled) fill(cells []string) string {
 		if part.col != -1 {
 			s = cell(cells, part.col)
 		}
-		for _, r := range s {
-			if unicode.IsSpace(r) {
-				space = b.Len() > 0
+		for i := 0; i < len(s); {
+			// ASCII, nearly every byte of a name, without decoding.
+			if ch := s[i]; ch < utf8.RuneSelf {
+				i++
+				if asciiSpace[ch] {
+					space = b.Len() > 0
+					continue
+				}
+				if space {
+					b.WriteByte(' ')
+					space = false
+				}
+				b.WriteByte(ch)
 				continue
 			}
-			if space {
-				b.WriteByte(' ')
-				space = false
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				space = b.Len() > 0
+			} else {
+				if space {
+					b.WriteByte(' ')
+					space = false
+				}
+				b.WriteRune(r) // an invalid byte as U+FFFD, as range does
 			}
-			b.WriteRune(r)
+			i += size
 		}
 	}
 	return b.String()
 }
+
+// asciiSpace is unicode.IsSpace for the ASCII range.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // list splits raw into items (trimmed, blanks dropped), maps each, and
 // drops repeats. A cell with no items is blank.
@@ -715,45 +735,48 @@ func (c *compiled) list(raw string) (any, error) {
 		return []string{raw}, nil
 	}
 	var out []string
-	add := func(item string) error {
-		if c.mapTo == nil {
-			out = appendNew(out, item)
-			return nil
-		}
-		v, err := c.lookup(item)
-		if err != nil {
-			return err
-		}
-		switch x := v.(type) {
-		case string:
-			if x != "" { // map: { Contractor: "" } adds nothing
-				out = appendNew(out, x)
-			}
-		case []string:
-			for _, s := range x {
-				if s != "" {
-					out = appendNew(out, s)
-				}
-			}
-		}
-		return nil
-	}
+	var err error
 	if c.Split == "" {
-		if err := add(raw); err != nil {
+		if out, err = c.addItem(out, raw); err != nil {
 			return nil, err
 		}
 	} else {
+		out = make([]string, 0, min(strings.Count(raw, c.Split)+1, 8))
 		for item := range strings.SplitSeq(raw, c.Split) {
 			if item = strings.TrimSpace(item); item == "" {
 				continue
 			}
-			if err := add(item); err != nil {
+			if out, err = c.addItem(out, item); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if len(out) == 0 {
 		return c.empty()
+	}
+	return out, nil
+}
+
+// addItem appends item to out, mapped through map: when there is one.
+func (c *compiled) addItem(out []string, item string) ([]string, error) {
+	if c.mapTo == nil {
+		return appendNew(out, item), nil
+	}
+	v, err := c.lookup(item)
+	if err != nil {
+		return out, err
+	}
+	switch x := v.(type) {
+	case string:
+		if x != "" { // map: { Contractor: "" } adds nothing
+			out = appendNew(out, x)
+		}
+	case []string:
+		for _, s := range x {
+			if s != "" {
+				out = appendNew(out, s)
+			}
+		}
 	}
 	return out, nil
 }

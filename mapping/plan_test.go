@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/onboardhq/onboard/providers"
 	"github.com/onboardhq/onboard/providers/cognigy"
@@ -688,5 +689,44 @@ func TestApplyOfflineInto(t *testing.T) {
 	fixed := p.OfflineFixed()
 	if len(fixed) != 2 || fixed["team"] != "Blue" || fixed["password"] != rec2.String("password") {
 		t.Errorf("OfflineFixed = %v, want team and the placeholder password", fixed)
+	}
+}
+
+// fillReference is the template fill as first written (rune by rune), which
+// the byte-wise fast path must match.
+func fillReference(parts []string) string {
+	var b strings.Builder
+	space := false
+	for _, s := range parts {
+		for _, r := range s {
+			if unicode.IsSpace(r) {
+				space = b.Len() > 0
+				continue
+			}
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func TestTemplateFillMatchesReference(t *testing.T) {
+	p := compile(t, "  id: { column: A }\n  name: { template: \"{A} {B}\" }\n", "A", "B")
+	cells := []string{"", " ", "Ada", "  Ada \t Lovelace ", "Zoë", "Seán\u00a0Ó", "x\u2003y", "bad\xe9byte", "\xff", "a\r\nb", "\u0085lead", "tail\u3000", "日本 語"}
+	for _, a := range cells {
+		for _, b := range cells {
+			rec, _, _ := p.Apply([]string{a, b})
+			got, _ := rec["name"].(string)
+			want := strings.TrimSpace(fillReference([]string{a, " ", b}))
+			if strings.TrimSpace(a) == "" && strings.TrimSpace(b) == "" {
+				want = ""
+			}
+			if got != want {
+				t.Errorf("fill(%q, %q) = %q, want %q", a, b, got, want)
+			}
+		}
 	}
 }

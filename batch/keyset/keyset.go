@@ -3,12 +3,12 @@
 // compact in-memory table up to a count the caller picks, spilled to a
 // temporary SQLite file beyond that.
 //
-// In memory, keys are kept as 128-bit hashes (hash/maphash, two random
-// seeds), not strings, in flat pointer-free arrays (see table): the garbage
-// collector never scans them, and a key costs about 30 bytes whatever its
-// length (a hundred thousand keys, 3 MB; a million, 30 MB).
-// Two different keys share a hash with a probability of about n²/2¹²⁹: for
-// a million keys, one in 10²⁶. The table stays when the set spills: only the
+// In memory, keys are kept as hashes (hash/maphash, two random seeds; 104
+// of their 128 bits are kept), not strings, in flat pointer-free arrays (see
+// table): the garbage collector never scans them, and a key costs about 23
+// bytes whatever its length (a hundred thousand keys, 2.3 MB; a million,
+// 23 MB). Two different keys share what is kept with a probability of about
+// n²/2¹⁰⁵: for a million keys, one in 10¹⁹. The table stays when the set spills: only the
 // keys after it go to the file, as text, so that a file sorted by its key is
 // written in order. The file is slow (a B-tree insert a key, several times
 // the cost of everything else check does with a row), so a caller that holds
@@ -34,8 +34,8 @@ import (
 const DefaultSpill = 100000
 
 // LargeSpill is the spill count of a caller that holds little else in
-// memory (check): a million-row file stays in memory (about 30 MB of keys),
-// and a larger one costs no more than 1.2 million keys (about 36 MB).
+// memory (check): a million-row file stays in memory (about 23 MB of keys),
+// and a larger one costs no more than 1.2 million keys (about 28 MB).
 const LargeSpill = 1200000
 
 // commitEvery bounds a spill transaction.

@@ -84,3 +84,28 @@ func TestNormalDigest(t *testing.T) {
 		t.Errorf("ZOË after Zoë: first=%d dup=%v", first, dup)
 	}
 }
+
+// TestTableKeepsBothHalves: entries that share the half picking the slot
+// (and the shard) but differ in the other are told apart.
+func TestTableKeepsBothHalves(t *testing.T) {
+	tb := newTable()
+	var d1, d2 Digest
+	for i := 8; i < 16; i++ {
+		d1[i], d2[i] = byte(i), byte(i) // the same b
+	}
+	d1[7], d2[7] = 0x42, 0x42 // the same shard
+	d1[0], d2[0] = 1, 2       // different a
+	tb.insert(d1, 10)
+	if _, ok := tb.lookup(d2); ok {
+		t.Fatal("d2 found before it was added")
+	}
+	tb.insert(d2, 20)
+	for _, c := range []struct {
+		d   Digest
+		row int
+	}{{d1, 10}, {d2, 20}} {
+		if row, ok := tb.lookup(c.d); !ok || row != c.row {
+			t.Errorf("lookup(%x) = %d, %v; want %d", c.d, row, ok, c.row)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func tuneGC(limit int64) {
 }
 
 // checkMemoryLimit is check's soft memory limit: it keeps up to
-// keyset.LargeSpill keys in memory (about 36 MB at most), and a limit
+// keyset.LargeSpill keys in memory (about 28 MB at most), and a limit
 // below what it holds would make the collector run without pause.
 const checkMemoryLimit = 44 << 20
 
