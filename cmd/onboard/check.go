@@ -236,10 +236,18 @@ func (a *app) check(o *checkOptions) error {
 		ks = append(ks, k)
 	}
 	sort.Slice(ks, func(i, j int) bool {
-		if kinds[ks[i]] != kinds[ks[j]] {
-			return kinds[ks[i]] > kinds[ks[j]]
+		a, b := ks[i], ks[j]
+		switch {
+		case kinds[a] != kinds[b]:
+			return kinds[a] > kinds[b]
+		case firstRow[a] != firstRow[b]:
+			return firstRow[a] < firstRow[b]
+		case a.stage != b.stage:
+			return a.stage < b.stage
+		case a.where != b.where:
+			return a.where < b.where
 		}
-		return firstRow[ks[i]] < firstRow[ks[j]]
+		return a.what < b.what // two kinds of the same row and count: always in one order
 	})
 	for _, k := range ks {
 		res.Kinds = append(res.Kinds, checkKind{Count: kinds[k], Stage: k.stage, Where: k.where, What: k.what, FirstRow: firstRow[k]})
