@@ -226,8 +226,10 @@ const stallAfterStop = 2 * time.Second
 const batchWait = time.Millisecond
 
 type engine struct {
-	cfg     Config
-	desc    *providers.Description
+	cfg  Config
+	desc *providers.Description
+	// fields validates a mapped record, the job's literals checked once.
+	fields  *providers.FieldChecker
 	pace    *pacer.Pacer
 	out     chan outcome
 	intents chan intent
@@ -283,6 +285,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.NewWith(pacer.Options{Rate: cfg.Rate, Auto: cfg.RateAuto, Start: cfg.StartRate, MaxPause: cfg.MaxWait}), out: make(chan outcome, 4*cfg.Concurrency), intents: make(chan intent, cfg.Concurrency)}
 	e.brk = newBreaker(cfg.BreakerAfter, cfg.BreakerWindow)
+	e.fields = providers.NewFieldChecker(e.desc, cfg.Plan.Fixed())
 	defer e.pace.Close()
 
 	// sendCtx ends new sends: on interrupt, or when the run must stop.
@@ -624,13 +627,16 @@ func (e *engine) fail(o outcome, stage report.Stage, msg string, status, attempt
 func (e *engine) problems(rec providers.Record, probs []mapping.Problem) ([]string, report.Stage) {
 	var msgs []string
 	var stage report.Stage
-	bad := map[string]bool{}
+	var bad map[string]bool // nil for the clean row: no map to allocate
 	for _, p := range probs {
+		if bad == nil {
+			bad = map[string]bool{}
+		}
 		msgs = append(msgs, p.Error())
 		bad[p.Field] = true
 		stage = report.StageMapping
 	}
-	errs := providers.CheckFields(e.desc, rec)
+	errs := e.fields.Check(rec)
 	errs = append(errs, e.cfg.Provider.Validate(rec, e.cfg.Options)...)
 	for _, fe := range errs {
 		if bad[fe.Field] {

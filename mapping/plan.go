@@ -536,18 +536,25 @@ func (p *Plan) ApplyOfflineInto(rec providers.Record, cells []string) (providers
 	return rec, probs
 }
 
-// OfflineFixed returns the fields that ApplyOffline sets to the same value
-// on every row, with that value: literals of the job and generated
-// passwords (one placeholder). check validates them once
-// (providers.NewFieldChecker) instead of once a row.
-func (p *Plan) OfflineFixed() map[string]any {
+// Fixed returns the fields that Apply sets to the same value on every row
+// (literals of the job), with that value, so that a caller can validate
+// them once (providers.NewFieldChecker) instead of once a row.
+func (p *Plan) Fixed() map[string]any {
 	out := map[string]any{}
 	for i := range p.rules {
-		c := &p.rules[i]
-		switch {
-		case c.value != nil:
+		if c := &p.rules[i]; c.value != nil {
 			out[c.Field] = c.value
-		case c.Generate != "":
+		}
+	}
+	return out
+}
+
+// OfflineFixed is Fixed for ApplyOffline, which also sets every generated
+// password to one placeholder.
+func (p *Plan) OfflineFixed() map[string]any {
+	out := p.Fixed()
+	for i := range p.rules {
+		if c := &p.rules[i]; c.value == nil && c.Generate != "" {
 			out[c.Field] = c.sample
 		}
 	}

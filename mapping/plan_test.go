@@ -690,6 +690,9 @@ func TestApplyOfflineInto(t *testing.T) {
 	if len(fixed) != 2 || fixed["team"] != "Blue" || fixed["password"] != rec2.String("password") {
 		t.Errorf("OfflineFixed = %v, want team and the placeholder password", fixed)
 	}
+	if online := p.Fixed(); len(online) != 1 || online["team"] != "Blue" {
+		t.Errorf("Fixed = %v, want team alone (a generated password differs per row)", online)
+	}
 }
 
 // fillReference is the template fill as first written (rune by rune), which
