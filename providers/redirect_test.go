@@ -3,10 +3,12 @@ package providers_test
 import (
 	"context"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/onboardhq/onboard/providers"
 )
@@ -31,6 +33,10 @@ func TestRedirectNeverFollowed(t *testing.T) {
 		{307, "/relative/path?q=secret", "/relative/path:"},
 		{308, "", "redirected to an unnamed location"},
 	}
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if tt.location != "" {
@@ -42,6 +48,7 @@ func TestRedirectNeverFollowed(t *testing.T) {
 			"HTTPClient(srv.Client())": providers.HTTPClient(providers.Config{HTTPClient: srv.Client()}),
 			"srv.Client() as is":       srv.Client(),
 			"DefaultHTTPClient":        providers.DefaultHTTPClient(),
+			"a client with a jar":      {Jar: jar},
 		}
 		for name, hc := range clients {
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api?password=hunter2", strings.NewReader(`{"password":"hunter2"}`))
@@ -101,5 +108,47 @@ func TestCheckVariants(t *testing.T) {
 		if got := d.VariantValue(tt.v, "duplicate"); got != tt.value {
 			t.Errorf("VariantValue(%v) = %q, want %q", tt.v, got, tt.value)
 		}
+	}
+}
+
+// TestClientTimeout: the client's Timeout bounds a request whether the
+// vendor is slow to answer or slow to finish the body, with or without a
+// cookie jar (which goes through Client.Do), and a request the vendor read
+// is reported as sent, outcome unknown.
+func TestClientTimeout(t *testing.T) {
+	for _, stall := range []string{"headers", "body"} {
+		release := make(chan struct{}) // the handlers wait until the clients gave up
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if stall == "body" {
+				w.Header().Set("Content-Length", "100")
+				w.WriteHeader(http.StatusCreated)
+				w.Write([]byte(`{"id":`))
+				w.(http.Flusher).Flush()
+			}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			case <-time.After(3 * time.Second): // a client that never gives up
+			}
+		}))
+		jar, _ := cookiejar.New(nil)
+		for name, hc := range map[string]*http.Client{
+			"plain":    {Timeout: 200 * time.Millisecond},
+			"with jar": {Timeout: 200 * time.Millisecond, Jar: jar},
+		} {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{}`))
+			start := time.Now()
+			_, _, err := providers.Do(context.Background(), hc, "vendor", "create", req)
+			took := time.Since(start)
+			e, ok := providers.AsError(err)
+			if !ok || e.Kind != providers.KindUnknown || !strings.Contains(e.Message, "timed out") {
+				t.Errorf("%s, %s: got %v, want a timeout of kind unknown", stall, name, err)
+			}
+			if took > 2*time.Second {
+				t.Errorf("%s, %s: took %s; the timeout did not bound it", stall, name, took)
+			}
+		}
+		close(release)
+		srv.Close()
 	}
 }
