@@ -77,6 +77,10 @@ type Template struct {
 	method string
 	url    url.URL
 	header http.Header
+	// proto is a request of the template without a body, which New
+	// copies: one allocation a request instead of a request, a URL and a
+	// header map thrown away.
+	proto *http.Request
 }
 
 // NewTemplate parses rawURL once. header is copied; Content-Type and
@@ -96,7 +100,15 @@ func NewTemplate(method, rawURL, contentType, agent string, header http.Header) 
 	if agent != "" {
 		h.Set("User-Agent", agent)
 	}
-	return &Template{method: method, url: *u, header: h}, nil
+	t := &Template{method: method, url: *u, header: h}
+	t.proto, err = http.NewRequestWithContext(context.Background(), method, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	t.proto.URL = &t.url
+	t.proto.Host = t.url.Host
+	t.proto.Header = t.header
+	return t, nil
 }
 
 // BasicAuth returns the value of an Authorization header for Basic auth,
@@ -115,20 +127,19 @@ func BasicAuth(user, pass string) string {
 // caller must not modify it either (the race detector would catch it in the
 // tests); a request that needs a header of its own is built by NewRequest.
 func (t *Template) New(ctx context.Context, body []byte) *http.Request {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	// The copy shares the template's URL and header, which nothing writes;
+	// the body is set as NewRequest sets a *bytes.Reader's.
+	req := t.proto.WithContext(ctx)
+	if body == nil {
+		return req
 	}
-	// An empty URL parses without work; the parsed one is copied in.
-	req, err := http.NewRequestWithContext(ctx, t.method, "", rd)
-	if err != nil {
-		// Only a nil context or an invalid method fail here, and both are
-		// the caller's bug.
-		panic("providers: " + err.Error())
+	req.ContentLength = int64(len(body))
+	if len(body) == 0 {
+		req.Body = http.NoBody
+		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		return req
 	}
-	u := t.url
-	req.URL = &u
-	req.Host = u.Host
-	req.Header = t.header
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return req
 }
