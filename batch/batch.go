@@ -222,6 +222,13 @@ func batchSize(rate float64, concurrency int) int {
 // input that has stopped giving any.
 const stallAfterStop = 2 * time.Second
 
+// outBuffer is how many outcomes may wait for the writer. The writer stops
+// to commit the ledger (every flushEvery, and before each batch is sent);
+// a worker whose outcome finds the channel full waits with it, and the
+// vendor sits idle. A second's worth of rows at full speed would be too
+// much memory; two batches cover a commit.
+const outBuffer = 2 * batchMax
+
 // batchWait is the longest a row ready to send waits for its batch to fill.
 const batchWait = time.Millisecond
 
@@ -283,7 +290,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			cfg.BreakerWindow = max(cfg.BreakerWindow, time.Duration(3*float64(time.Second)/cfg.Rate))
 		}
 	}
-	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.NewWith(pacer.Options{Rate: cfg.Rate, Auto: cfg.RateAuto, Start: cfg.StartRate, MaxPause: cfg.MaxWait}), out: make(chan outcome, 4*cfg.Concurrency), intents: make(chan intent, cfg.Concurrency)}
+	e := &engine{cfg: cfg, desc: cfg.Provider.Describe(), pace: pacer.NewWith(pacer.Options{Rate: cfg.Rate, Auto: cfg.RateAuto, Start: cfg.StartRate, MaxPause: cfg.MaxWait}), out: make(chan outcome, max(4*cfg.Concurrency, outBuffer)), intents: make(chan intent, cfg.Concurrency)}
 	e.brk = newBreaker(cfg.BreakerAfter, cfg.BreakerWindow)
 	e.fields = providers.NewFieldChecker(e.desc, cfg.Plan.Fixed())
 	defer e.pace.Close()
