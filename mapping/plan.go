@@ -35,7 +35,7 @@ type compiled struct {
 	region   string   // the region column's name
 	columns  []string // the input columns it reads, header spelling, for messages
 	inputs   []int    // their indexes
-	// sample is a password of the policy's shape that ApplyOffline puts
+	// sample is a password of the policy's shape that ApplyOfflineInto puts
 	// in a generated field; it is never sent.
 	sample string
 }
@@ -294,7 +294,7 @@ func compileRule(r Rule, f *providers.Field, h Header) (compiled, []error) {
 		}
 		c.Password = pol
 		if err == nil {
-			// One password of the policy's shape, for ApplyOffline.
+			// One password of the policy's shape, for ApplyOfflineInto.
 			if c.sample, err = generatePassword(pol); err != nil {
 				bad(nil, "%v", err)
 			}
@@ -518,18 +518,13 @@ func (p *Plan) Apply(cells []string) (providers.Record, []Problem, map[string]st
 	return p.apply(nil, cells, false)
 }
 
-// ApplyOffline maps one row as Apply does, for check, which validates but
-// never sends: a generated field holds the same password of the policy's
-// shape on every row instead of a fresh one (generating a password costs
-// more than mapping the rest of the row). Validation sees a value of the
-// right length and characters; the record must not be sent.
-func (p *Plan) ApplyOffline(cells []string) (providers.Record, []Problem) {
-	rec, probs, _ := p.apply(nil, cells, true)
-	return rec, probs
-}
-
-// ApplyOfflineInto is ApplyOffline filling rec, emptied first (nil for a new
-// one), so that check can reuse the records of rows it is done with.
+// ApplyOfflineInto maps one row as Apply does, for check, which validates
+// but never sends: a generated field holds the same password of the
+// policy's shape on every row instead of a fresh one (generating a password
+// costs more than mapping the rest of the row). Validation sees a value of
+// the right length and characters; the record must not be sent. It fills
+// rec, emptied first (nil for a new one), so that check can reuse the
+// records of rows it is done with.
 func (p *Plan) ApplyOfflineInto(rec providers.Record, cells []string) (providers.Record, []Problem) {
 	clear(rec)
 	rec, probs, _ := p.apply(rec, cells, true)
@@ -549,7 +544,7 @@ func (p *Plan) Fixed() map[string]any {
 	return out
 }
 
-// OfflineFixed is Fixed for ApplyOffline, which also sets every generated
+// OfflineFixed is Fixed for ApplyOfflineInto, which also sets every generated
 // password to one placeholder.
 func (p *Plan) OfflineFixed() map[string]any {
 	out := p.Fixed()
@@ -702,37 +697,34 @@ func (c *compiled) fill(cells []string) string {
 			s = cell(cells, part.col)
 		}
 		for i := 0; i < len(s); {
-			// ASCII, nearly every byte of a name, without decoding.
-			if ch := s[i]; ch < utf8.RuneSelf {
-				i++
-				if asciiSpace[ch] {
-					space = b.Len() > 0
-					continue
-				}
-				if space {
-					b.WriteByte(' ')
-					space = false
-				}
-				b.WriteByte(ch)
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if unicode.IsSpace(r) {
-				space = b.Len() > 0
-			} else {
-				if space {
-					b.WriteByte(' ')
-					space = false
-				}
-				b.WriteRune(r) // an invalid byte as U+FFFD, as range does
+			// ASCII, nearly every byte of a name, needs no decoding.
+			r, size := rune(s[i]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(s[i:]) // an invalid byte is U+FFFD, as range gives
 			}
 			i += size
+			if isSpace(r) {
+				space = b.Len() > 0
+				continue
+			}
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteRune(r)
 		}
 	}
 	return b.String()
 }
 
-// asciiSpace is unicode.IsSpace for the ASCII range.
+// isSpace is unicode.IsSpace with a table for ASCII.
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiSpace[r]
+	}
+	return unicode.IsSpace(r)
+}
+
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // list splits raw into items (trimmed, blanks dropped), maps each, and

@@ -529,7 +529,7 @@ func TestApplyGenerate(t *testing.T) {
 // the rest as Apply does.
 func TestApplyOffline(t *testing.T) {
 	p := compile(t, "  id: { column: Email, lower: true }\n  password: { generate: password, length: 20, min_digits: 3 }\n", "Email")
-	rec, probs := p.ApplyOffline([]string{"A@x"})
+	rec, probs := p.ApplyOfflineInto(nil, []string{"A@x"})
 	if len(probs) > 0 {
 		t.Fatalf("problems: %v", probs)
 	}
@@ -546,7 +546,7 @@ func TestApplyOffline(t *testing.T) {
 	if rec.String("id") != "a@x" {
 		t.Errorf("id %q, want a@x", rec.String("id"))
 	}
-	rec2, _ := p.ApplyOffline([]string{"b@x"})
+	rec2, _ := p.ApplyOfflineInto(nil, []string{"b@x"})
 	if rec2.String("password") != pw {
 		t.Errorf("placeholder changed between rows: %q then %q", pw, rec2.String("password"))
 	}

@@ -74,7 +74,6 @@ func JSONPreview(requestLine string, body any) (string, error) {
 // costs more than the rest of building a request. The header may hold a
 // credential (Basic auth), so a Template is never printed or logged.
 type Template struct {
-	method string
 	url    url.URL
 	header http.Header
 	// proto is a request of the template without a body, which New
@@ -100,7 +99,7 @@ func NewTemplate(method, rawURL, contentType, agent string, header http.Header) 
 	if agent != "" {
 		h.Set("User-Agent", agent)
 	}
-	t := &Template{method: method, url: *u, header: h}
+	t := &Template{url: *u, header: h}
 	t.proto, err = http.NewRequestWithContext(context.Background(), method, "", nil)
 	if err != nil {
 		return nil, err
@@ -121,14 +120,13 @@ func BasicAuth(user, pass string) string {
 
 // New returns a request of the template with body (nil for none).
 //
-// Its Header is the template's own map, shared by every request of the
-// template, not a copy: cloning it cost a microsecond a row, and neither
-// net/http's client nor its transport writes to a request's headers. The
-// caller must not modify it either (the race detector would catch it in the
+// Its Header and URL are the template's own, shared by every request of
+// the template, not copies: cloning them cost a microsecond a row, and
+// neither net/http's client nor its transport writes to a request's
+// headers or URL. The caller must not modify them either (the race detector would catch it in the
 // tests); a request that needs a header of its own is built by NewRequest.
 func (t *Template) New(ctx context.Context, body []byte) *http.Request {
-	// The copy shares the template's URL and header, which nothing writes;
-	// the body is set as NewRequest sets a *bytes.Reader's.
+	// The body is set as NewRequest sets a *bytes.Reader's.
 	req := t.proto.WithContext(ctx)
 	if body == nil {
 		return req

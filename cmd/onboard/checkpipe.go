@@ -57,8 +57,9 @@ type checkResult struct {
 // results to each in input order, so that check's report is the same as
 // a one-by-one loop's. each returning an error stops everything; so does a
 // read error, which checkRows returns. each must not keep c or its record
-// past its return: the record is reused for a later row. The keys are hashed for seen on the
-// workers; the caller adds them, in order, with seen.AddDigest.
+// past its return: the record is reused for a later row. The keys are
+// hashed for seen on the workers; each adds them, in order, with
+// seen.AddDigest.
 func checkRows(p *runner.Prepared, seen *keyset.Set, each func(c *checked) error) error {
 	ck := &checker{
 		p:      p,
